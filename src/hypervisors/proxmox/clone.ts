@@ -1,0 +1,108 @@
+import { HypervisorError, isHypervisorError } from "../../core/errors";
+import { pollUntil } from "../../core/poll";
+import { retry } from "../../core/retry";
+import { describeVm, type CloneRequest, type OperationContext, type VmInfo } from "../types";
+import type { ProxmoxClient } from "./client";
+import { isLostAnswer, isRetryableOperationError } from "./errors";
+import { findVm, listVms, nodeOf, parseVmid, readStatus } from "./inventory";
+import { api } from "./path";
+import { waitForTask } from "./tasks";
+
+/** How many times a proposed id may be taken by someone else before we give up. */
+const MAX_ID_RACES = 5;
+
+/** `/cluster/nextid` proposes a free id but reserves nothing; its value comes as number or string. */
+async function nextId(client: ProxmoxClient, ctx: OperationContext): Promise<number> {
+  return parseVmid(String(await client.get<number | string>(api`/cluster/nextid`, undefined, ctx)));
+}
+
+/** The proposed id went to another VM between nextid and our clone: take another one. */
+class IdTaken extends Error {}
+
+/**
+ * Clones a VM exactly once. The new id is the caller's or the cluster's proposal; a proposal
+ * someone else took meanwhile ("config file already exists") is replaced by a new one. After a
+ * lost answer, the next attempt looks for the new id first: a VM there with our name is our
+ * clone, waited for until its clone lock clears; sending again happens only when there is none.
+ */
+export async function cloneVm(client: ProxmoxClient, source: VmInfo, req: CloneRequest, ctx: OperationContext): Promise<VmInfo> {
+  const wanted = req.id !== undefined ? parseVmid(req.id) : undefined;
+  const node = await nodeOf(client, source, ctx);
+  let newid = wanted ?? (await nextId(client, ctx));
+  let answerLost = false;
+  let races = 0;
+
+  const idTaken = async (): Promise<never> => {
+    if (wanted !== undefined || ++races > MAX_ID_RACES) {
+      throw new HypervisorError(`unable to create VM ${newid}: config file already exists`, {
+        kind: "conflict",
+        hint: wanted !== undefined ? "Choose another id, or leave it out to take the next free one" : "Ids are being taken faster than we can claim one",
+      });
+    }
+    newid = await nextId(client, ctx);
+    answerLost = false;
+    throw new IdTaken();
+  };
+
+  await retry(
+    async () => {
+      if (answerLost) {
+        const there = (await listVms(client, ctx)).find((v) => v.id === String(newid));
+        // A clone in progress has no name yet (its config holds only the lock): wait, then compare.
+        const name = there && (await settledName(client, there, ctx));
+        if (name === req.name) return;
+        if (name !== undefined) await idTaken();
+        answerLost = false; // nothing there, or our clone failed and was removed: send again
+      }
+      let upid: string;
+      try {
+        ctx.progress?.(`clone ${describeVm(source)} to ${req.name} (${newid})`);
+        upid = await client.post<string>(
+          api`/nodes/${node}/qemu/${source.id}/clone`,
+          { newid, name: req.name, full: req.full, target: req.targetNode, pool: req.pool },
+          ctx,
+        );
+      } catch (e) {
+        if (isLostAnswer(e)) answerLost = true;
+        // After a lost answer, a taken id is looked at by the next attempt: it may be our clone.
+        if (isConfigExists(e) && !answerLost) await idTaken();
+        if (isConfigExists(e)) throw new IdTaken();
+        throw e;
+      }
+      await waitForTask(client, upid, ctx);
+    },
+    {
+      deadline: ctx.deadline,
+      operation: `clone to ${req.name}`,
+      retryable: (e) => e instanceof IdTaken || isRetryableOperationError(e),
+      baseDelayMs: 200,
+    },
+  );
+  const made = await findVm(client, { id: String(newid) }, undefined, ctx);
+  if (!made) throw new HypervisorError(`the clone task ended OK but VM ${newid} is not in the cluster`, { kind: "server" });
+  return made;
+}
+
+function isConfigExists(e: unknown): boolean {
+  return isHypervisorError(e, "conflict") && /config file already exists/i.test(e.detail);
+}
+
+/**
+ * The name of a VM once no clone holds it: a clone whose task we cannot follow carries lock
+ * "clone" until it ends. Undefined when the VM disappears (the clone failed and was cleaned up).
+ */
+async function settledName(client: ProxmoxClient, vm: VmInfo, ctx: OperationContext): Promise<string | undefined> {
+  const outcome = await pollUntil<{ name?: string }>(
+    async () => {
+      try {
+        const s = await readStatus(client, vm, ctx);
+        return s.current.lock === "clone" ? undefined : { name: s.current.name ?? vm.name };
+      } catch (e) {
+        if (isHypervisorError(e, "not-found")) return {};
+        throw e;
+      }
+    },
+    { deadline: ctx.deadline, onTimeout: () => ctx.deadline.timeoutError(`clone to ${vm.name}`, `VM ${vm.id} is still locked for the clone`) },
+  );
+  return outcome.name;
+}

@@ -1,0 +1,155 @@
+import { HypervisorError } from "../../core/errors";
+import { DEFAULT_MAX_CONCURRENT_REQUESTS, DEFAULT_REQUEST_TIMEOUT_SECONDS } from "../profileFields";
+import {
+  describeSelector,
+  describeVm,
+  type CloneRequest,
+  type CreateSnapshotRequest,
+  type Hypervisor,
+  type OperationContext,
+  type SnapshotInfo,
+  type VmInfo,
+  type VmSelector,
+} from "../types";
+import type { TicketTiming } from "./auth";
+import { proxmoxCapabilities } from "./capabilities";
+import { ProxmoxClient } from "./client";
+import { cloneVm } from "./clone";
+import { destroyVm } from "./destroy";
+import { guestIpAddresses } from "./guestAgent";
+import * as inventory from "./inventory";
+import * as power from "./power";
+import type { ProxmoxProfile } from "./profile";
+import * as snapshots from "./snapshots";
+
+export interface ProxmoxDriverOptions {
+  /** Ticket renewal timing; only tests change it. */
+  ticketTiming?: Partial<TicketTiming>;
+}
+
+/**
+ * The Proxmox VE driver: the shared Hypervisor interface over the REST client. It only names
+ * operations and delegates; the waits, retries and look-before-resend logic live in the
+ * operation modules (power, snapshots, clone, destroy).
+ */
+export class ProxmoxHypervisor implements Hypervisor {
+  readonly type = "proxmox" as const;
+  readonly capabilities = proxmoxCapabilities;
+  private readonly client: ProxmoxClient;
+
+  constructor(
+    readonly connection: string,
+    private readonly profile: ProxmoxProfile,
+    options: ProxmoxDriverOptions = {},
+  ) {
+    this.client = new ProxmoxClient({
+      connection,
+      endpoint: profile.endpoint,
+      apiToken: profile.apiToken,
+      username: profile.username,
+      password: profile.password,
+      trust: { caCert: profile.caCert, fingerprint: profile.fingerprint, insecure: profile.insecure },
+      requestTimeoutMs: (profile.requestTimeoutSeconds ?? DEFAULT_REQUEST_TIMEOUT_SECONDS) * 1000,
+      maxConcurrentRequests: profile.maxConcurrentRequests ?? DEFAULT_MAX_CONCURRENT_REQUESTS,
+      ticketTiming: options.ticketTiming,
+    });
+  }
+
+  /** Highest number of requests this driver had in flight at once. */
+  get peakConcurrency(): number {
+    return this.client.peakConcurrency;
+  }
+
+  listVms(ctx: OperationContext): Promise<VmInfo[]> {
+    return this.op("list VMs", undefined, () => inventory.listVms(this.client, ctx));
+  }
+
+  findVm(selector: VmSelector, ctx: OperationContext): Promise<VmInfo | undefined> {
+    return this.op(`find VM ${describeSelector(selector)}`, undefined, () => inventory.findVm(this.client, selector, this.profile.node, ctx));
+  }
+
+  start(vm: VmInfo, ctx: OperationContext): Promise<void> {
+    return this.op("start", vm, () => power.start(this.client, vm, ctx));
+  }
+
+  powerOff(vm: VmInfo, ctx: OperationContext): Promise<void> {
+    return this.op("power off", vm, () => power.powerOff(this.client, vm, ctx));
+  }
+
+  shutdownGuest(vm: VmInfo, windowMs: number, ctx: OperationContext): Promise<boolean> {
+    return this.op("shut down", vm, () => power.shutdownGuest(this.client, vm, windowMs, ctx));
+  }
+
+  suspend(vm: VmInfo, ctx: OperationContext): Promise<void> {
+    return this.op("suspend", vm, () => power.suspend(this.client, vm, ctx));
+  }
+
+  pause(vm: VmInfo, ctx: OperationContext): Promise<void> {
+    return this.op("pause", vm, () => power.pause(this.client, vm, ctx));
+  }
+
+  resume(vm: VmInfo, ctx: OperationContext): Promise<void> {
+    return this.op("resume", vm, () => power.resume(this.client, vm, ctx));
+  }
+
+  reset(vm: VmInfo, ctx: OperationContext): Promise<void> {
+    return this.op("reset", vm, () => power.reset(this.client, vm, ctx));
+  }
+
+  guestIpAddresses(vm: VmInfo, ctx: OperationContext): Promise<string[]> {
+    return this.op("read guest IP addresses", vm, () => guestIpAddresses(this.client, vm, ctx));
+  }
+
+  listSnapshots(vm: VmInfo, ctx: OperationContext): Promise<SnapshotInfo[]> {
+    return this.op("list snapshots", vm, () => snapshots.listSnapshots(this.client, vm, ctx));
+  }
+
+  createSnapshot(vm: VmInfo, req: CreateSnapshotRequest, ctx: OperationContext): Promise<SnapshotInfo> {
+    return this.op(`create snapshot ${req.name}`, vm, () => snapshots.createSnapshot(this.client, vm, req, ctx));
+  }
+
+  updateSnapshotDescription(vm: VmInfo, snapshotId: string, description: string, ctx: OperationContext): Promise<void> {
+    return this.op(`update snapshot ${snapshotId}`, vm, () => snapshots.updateSnapshotDescription(this.client, vm, snapshotId, description, ctx));
+  }
+
+  revertToSnapshot(vm: VmInfo, snapshotId: string, ctx: OperationContext): Promise<void> {
+    return this.op(`revert to snapshot ${snapshotId}`, vm, () => snapshots.revertToSnapshot(this.client, vm, snapshotId, ctx));
+  }
+
+  deleteSnapshot(vm: VmInfo, snapshotId: string, ctx: OperationContext): Promise<void> {
+    return this.op(`delete snapshot ${snapshotId}`, vm, () => snapshots.deleteSnapshot(this.client, vm, snapshotId, ctx));
+  }
+
+  cloneVm(source: VmInfo, req: CloneRequest, ctx: OperationContext): Promise<VmInfo> {
+    return this.op(`clone to ${req.name}`, source, () => cloneVm(this.client, source, req, ctx));
+  }
+
+  destroyVm(vm: VmInfo, ctx: OperationContext): Promise<void> {
+    return this.op("destroy", vm, () => destroyVm(this.client, vm, ctx));
+  }
+
+  /** Nothing to log out (API tokens stay, tickets expire on their own); frees the sockets. */
+  close(): Promise<void> {
+    return this.client.close();
+  }
+
+  /** Names the operation and the VM in every error, keeping the server's words. */
+  private async op<T>(operation: string, vm: VmInfo | undefined, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      if (e instanceof HypervisorError) throw inContext(e, operation, vm && describeVm(vm));
+      throw e;
+    }
+  }
+}
+
+/**
+ * The error as the user's operation: a lower step's own name (a login, a wait) moves into the
+ * detail, so that the message reads "start of VM web-01 (100 on pve1) failed: log in: ...".
+ */
+export function inContext(e: HypervisorError, operation: string, vm?: string): HypervisorError {
+  if (e.operation === operation && (e.vm || !vm)) return e;
+  const detail = e.operation && e.operation !== operation ? `${e.operation}: ${e.detail}` : e.detail;
+  return new HypervisorError(detail, { kind: e.kind, operation, vm: e.vm ?? vm, code: e.code, hint: e.hint, cause: e });
+}

@@ -1,0 +1,38 @@
+import { addressesOf, isReachableAddress } from "./guestAgent";
+
+describe("guest agent addresses", () => {
+  it("keeps addresses reachable from outside the guest", () => {
+    const answer = {
+      result: [
+        { name: "lo", "ip-addresses": [{ "ip-address": "127.0.0.1" }, { "ip-address": "::1" }] },
+        {
+          name: "eth0",
+          "ip-addresses": [
+            { "ip-address": "10.0.0.5", "ip-address-type": "ipv4" },
+            { "ip-address": "fe80::be24:11ff:fe00:1%eth0", "ip-address-type": "ipv6" },
+            { "ip-address": "2001:db8::5", "ip-address-type": "ipv6" },
+            { "ip-address": "169.254.3.4", "ip-address-type": "ipv4" },
+          ],
+        },
+        { name: "eth1", "ip-addresses": [{ "ip-address": "10.0.0.5" }] },
+        { name: "eth2" },
+      ],
+    };
+    expect(addressesOf(answer)).toEqual(["10.0.0.5", "2001:db8::5"]);
+  });
+
+  it("reports nothing for an empty answer", () => {
+    expect(addressesOf({})).toEqual([]);
+  });
+
+  it.each([
+    ["127.0.0.53", false],
+    ["169.254.1.1", false],
+    ["FE80::1", false],
+    ["febf::1", false],
+    ["fec0::1", true],
+    ["192.168.1.10", true],
+  ])("%s reachable: %s", (address, reachable) => {
+    expect(isReachableAddress(address)).toBe(reachable);
+  });
+});

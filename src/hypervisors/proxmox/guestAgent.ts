@@ -1,0 +1,48 @@
+import { isHypervisorError } from "../../core/errors";
+import type { OperationContext, VmInfo } from "../types";
+import type { ProxmoxClient } from "./client";
+import { nodeOf } from "./inventory";
+import { api } from "./path";
+
+/** The QEMU guest agent's `network-get-interfaces` answer, as Proxmox relays it. */
+export interface AgentInterfaces {
+  result?: Array<{
+    name?: string;
+    "ip-addresses"?: Array<{ "ip-address"?: string; "ip-address-type"?: string }>;
+  }>;
+}
+
+/** Loopback and link-local addresses are no way to reach a guest from outside it. */
+export function isReachableAddress(address: string): boolean {
+  const a = address.toLowerCase();
+  if (a.includes(":")) return !(a === "::1" || /^fe[89ab][0-9a-f]:/.test(a));
+  return !(a.startsWith("127.") || a.startsWith("169.254."));
+}
+
+export function addressesOf(answer: AgentInterfaces): string[] {
+  const out = new Set<string>();
+  for (const iface of answer.result ?? []) {
+    for (const ip of iface["ip-addresses"] ?? []) {
+      const address = ip["ip-address"]?.split("%")[0]; // drop an IPv6 zone ("fe80::1%eth0")
+      if (address && isReachableAddress(address)) out.add(address);
+    }
+  }
+  return [...out];
+}
+
+/**
+ * The addresses the guest agent reports. A stopped VM, or an agent that is not enabled, not (yet)
+ * running in the guest or not answering, all mean "no address right now", not an error: callers
+ * that wait for an address simply ask again.
+ */
+export async function guestIpAddresses(client: ProxmoxClient, vm: VmInfo, ctx: OperationContext): Promise<string[]> {
+  const node = await nodeOf(client, vm, ctx);
+  try {
+    return addressesOf(await client.get<AgentInterfaces>(api`/nodes/${node}/qemu/${vm.id}/agent/network-get-interfaces`, undefined, ctx));
+  } catch (e) {
+    if (isHypervisorError(e, "invalid-state")) return [];
+    // An agent that does not answer (guest still booting) times out inside QEMU: no address yet.
+    if (isHypervisorError(e, "server") && /qmp command|guest-network-get-interfaces/i.test(e.detail)) return [];
+    throw e;
+  }
+}

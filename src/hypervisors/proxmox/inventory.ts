@@ -1,0 +1,145 @@
+import { HypervisorError, isHypervisorError } from "../../core/errors";
+import { describeSelector, describeVm, type ObservedState, type OperationContext, type VmInfo, type VmSelector } from "../types";
+import type { ProxmoxClient } from "./client";
+import { api } from "./path";
+
+/** One guest of `GET /cluster/resources?type=vm` (monitoring data: fine for finding, not for state). */
+export interface ResourceEntry {
+  vmid: number;
+  node: string;
+  type: "qemu" | "lxc";
+  status?: string;
+  name?: string;
+  template?: number;
+  lock?: string;
+}
+
+/** `GET /nodes/{node}/qemu/{vmid}/status/current`: the authoritative state. */
+export interface CurrentStatus {
+  status: string;
+  qmpstatus?: string;
+  lock?: string;
+  name?: string;
+  agent?: number;
+  ha?: { managed?: number; state?: string };
+}
+
+/** A VM's identity plus what status/current said about it. */
+export interface VmStatus {
+  vm: VmInfo & { node: string };
+  current: CurrentStatus;
+  state: ObservedState;
+  haManaged: boolean;
+}
+
+/**
+ * The state words from Proxmox's fields: a paused VM is "running" with qmpstatus "paused"; a VM
+ * hibernated to disk is "stopped" with lock "suspended"; `unknown` (node offline) stays unknown.
+ */
+export function observedState(s: { status?: string; qmpstatus?: string; lock?: string }): ObservedState {
+  if (s.status === "running") return s.qmpstatus === "paused" ? "paused" : "running";
+  if (s.status === "stopped") return s.lock === "suspended" ? "suspended" : "stopped";
+  return "unknown";
+}
+
+export function vmFromResource(r: ResourceEntry): VmInfo & { node: string } {
+  return {
+    id: String(r.vmid),
+    name: r.name ?? `VM ${r.vmid}`,
+    node: r.node,
+    state: observedState(r),
+    template: r.template === 1,
+  };
+}
+
+/** Every QEMU VM and template of the cluster, in one request (containers are not VMs here). */
+export async function listVms(client: ProxmoxClient, ctx: OperationContext): Promise<Array<VmInfo & { node: string }>> {
+  const entries = await client.get<ResourceEntry[]>(api`/cluster/resources`, { type: "vm" }, ctx);
+  return entries.filter((r) => r.type === "qemu").map(vmFromResource);
+}
+
+/** VM ids are integers from 100 to 999999999. */
+export function parseVmid(id: string): number {
+  const n = /^\d{3,9}$/.test(id.trim()) ? Number(id.trim()) : NaN;
+  if (!(n >= 100 && n <= 999_999_999)) {
+    throw new HypervisorError(`"${id}" is not a Proxmox VM id (an integer from 100 to 999999999)`, { kind: "invalid-input" });
+  }
+  return n;
+}
+
+/**
+ * The VM a selector names, with its authoritative state. By id, the id decides (ids are unique in
+ * the cluster) and a given name must match it. By name, the node (the selector's, else the
+ * profile's default) only breaks ties between equal names, so that a VM migrated to another
+ * node is still found rather than taken for absent.
+ */
+export async function findVm(client: ProxmoxClient, selector: VmSelector, defaultNode: string | undefined, ctx: OperationContext): Promise<VmInfo | undefined> {
+  if (selector.id === undefined && selector.name === undefined) {
+    throw new HypervisorError("a VM selector needs an id or a name", { kind: "invalid-input" });
+  }
+  const vmid = selector.id !== undefined ? parseVmid(selector.id) : undefined;
+  const all = await listVms(client, ctx);
+  let found: (VmInfo & { node: string }) | undefined;
+  if (vmid !== undefined) {
+    found = all.find((v) => v.id === String(vmid));
+    if (found && selector.name !== undefined && found.name !== selector.name) {
+      throw new HypervisorError(`VM ${vmid} is named "${found.name}", not "${selector.name}"`, {
+        kind: "invalid-input",
+        hint: "Give only the id, or the VM's actual name with it",
+      });
+    }
+  } else {
+    found = pickByName(all, selector, defaultNode);
+  }
+  if (!found) return undefined;
+  try {
+    return (await readStatus(client, found, ctx)).vm;
+  } catch (e) {
+    if (isHypervisorError(e, "not-found")) return undefined; // destroyed between the two reads
+    throw e;
+  }
+}
+
+function pickByName<T extends VmInfo>(all: T[], selector: VmSelector, defaultNode: string | undefined): T | undefined {
+  const matches = all.filter((v) => v.name === selector.name);
+  if (matches.length <= 1) return matches[0];
+  const hint = selector.node ?? defaultNode;
+  const onHint = matches.filter((v) => v.node === hint);
+  if (onHint.length === 1) return onHint[0];
+  throw new HypervisorError(
+    `${matches.length} VMs match ${describeSelector(selector)}: ${matches.map((v) => describeVm(v)).join(", ")}`,
+    { kind: "invalid-input", hint: "Name the VM by id (vm.id), or by a unique name" },
+  );
+}
+
+/**
+ * status/current of a VM on its node. A VM that is no longer on the node it was seen on
+ * (migrated) is looked up again in the cluster once; one that is gone is a not-found error.
+ */
+export async function readStatus(client: ProxmoxClient, vm: VmInfo, ctx: OperationContext): Promise<VmStatus> {
+  let node = await nodeOf(client, vm, ctx);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const current = await client.get<CurrentStatus>(api`/nodes/${node}/qemu/${vm.id}/status/current`, undefined, ctx);
+      const state = observedState(current);
+      return { vm: { ...vm, node, state }, current, state, haManaged: current.ha?.managed === 1 };
+    } catch (e) {
+      if (!isHypervisorError(e, "not-found") || attempt > 1) throw e;
+      const now = await locate(client, vm, ctx);
+      if (now === node) throw e;
+      node = now;
+    }
+  }
+}
+
+/** The node the VM was seen on, or else the one the cluster says it is on now. */
+export async function nodeOf(client: ProxmoxClient, vm: VmInfo, ctx: OperationContext): Promise<string> {
+  return vm.node ?? locate(client, vm, ctx);
+}
+
+/** The node a VM is on now, from the cluster's list; not-found when the cluster no longer has it. */
+async function locate(client: ProxmoxClient, vm: VmInfo, ctx: OperationContext): Promise<string> {
+  const found = (await listVms(client, ctx)).find((v) => v.id === vm.id);
+  if (!found) throw new HypervisorError(`VM ${describeVm(vm)} does not exist (any more)`, { kind: "not-found" });
+  return found.node;
+}

@@ -1,0 +1,204 @@
+import { HypervisorError, isHypervisorError } from "../../core/errors";
+import { pollUntil } from "../../core/poll";
+import { retry } from "../../core/retry";
+import { describeVm, type CreateSnapshotRequest, type OperationContext, type SnapshotInfo, type VmInfo } from "../types";
+import type { ProxmoxClient } from "./client";
+import { isLostAnswer, isRetryableOperationError } from "./errors";
+import { nodeOf, readStatus } from "./inventory";
+import { api } from "./path";
+import { waitForTask } from "./tasks";
+
+/** One entry of `GET .../snapshot`; `snapstate` is set while the snapshot is being made or deleted. */
+export interface SnapshotEntry {
+  name: string;
+  description?: string;
+  snaptime?: number;
+  vmstate?: number;
+  parent?: string;
+  snapstate?: string;
+}
+
+/** The list always holds a pseudo entry for the VM's present state; it is not a snapshot. */
+const CURRENT = "current";
+
+export function snapshotFromEntry(e: SnapshotEntry): SnapshotInfo {
+  return {
+    id: e.name,
+    name: e.name,
+    description: e.description ?? "",
+    createdAt: e.snaptime !== undefined ? new Date(e.snaptime * 1000).toISOString() : undefined,
+    includesMemory: Boolean(e.vmstate),
+    parentId: e.parent,
+  };
+}
+
+/** Proxmox's rule for snapshot names (pve-configid, at most 40 characters, two reserved words). */
+export function snapshotNameProblem(name: string): string | undefined {
+  if (!/^[a-zA-Z][a-zA-Z0-9_-]+$/.test(name)) return "must start with a letter and contain only letters, digits, - and _ (at least 2 characters)";
+  if (name.length > 40) return "must be at most 40 characters";
+  if (name === CURRENT || name.toLowerCase() === "pending") return `"${name}" is reserved by Proxmox`;
+  return undefined;
+}
+
+async function entries(client: ProxmoxClient, node: string, vm: VmInfo, ctx: OperationContext): Promise<SnapshotEntry[]> {
+  const all = await client.get<SnapshotEntry[]>(api`/nodes/${node}/qemu/${vm.id}/snapshot`, undefined, ctx);
+  return all.filter((e) => e.name !== CURRENT);
+}
+
+async function entry(client: ProxmoxClient, node: string, vm: VmInfo, name: string, ctx: OperationContext): Promise<SnapshotEntry | undefined> {
+  return (await entries(client, node, vm, ctx)).find((e) => e.name === name);
+}
+
+export async function listSnapshots(client: ProxmoxClient, vm: VmInfo, ctx: OperationContext): Promise<SnapshotInfo[]> {
+  return (await entries(client, await nodeOf(client, vm, ctx), vm, ctx)).map(snapshotFromEntry);
+}
+
+/**
+ * Waits until a snapshot whose task we cannot follow (its answer was lost) is complete: its entry
+ * loses `snapstate`. Resolves undefined when the entry disappears (the task failed and cleaned up).
+ */
+async function waitForSnapshot(client: ProxmoxClient, node: string, vm: VmInfo, name: string, ctx: OperationContext): Promise<SnapshotInfo | undefined> {
+  const result = await pollUntil<{ done?: SnapshotInfo }>(
+    async () => {
+      const e = await entry(client, node, vm, name, ctx);
+      if (!e) return {};
+      return e.snapstate ? undefined : { done: snapshotFromEntry(e) };
+    },
+    { deadline: ctx.deadline, onTimeout: () => ctx.deadline.timeoutError(`create snapshot ${name}`, "the snapshot is still being made") },
+  );
+  return result.done;
+}
+
+/** Stands for "the VM is busy with a snapshot we may have started": retried like a lock. */
+function busyWithSnapshot(vm: VmInfo): HypervisorError {
+  return new HypervisorError("VM is locked (snapshot)", { kind: "locked", vm: describeVm(vm) });
+}
+
+/**
+ * Creates a snapshot exactly once. Once an answer has been lost, every further attempt looks
+ * before sending: an entry with that name (or a VM locked for a snapshot) is our request at work,
+ * and is waited for. A name already taken is a conflict, unless one of our requests was lost:
+ * then it is that request having landed late.
+ */
+export async function createSnapshot(client: ProxmoxClient, vm: VmInfo, req: CreateSnapshotRequest, ctx: OperationContext): Promise<SnapshotInfo> {
+  const problem = snapshotNameProblem(req.name);
+  if (problem) throw new HypervisorError(`snapshot name "${req.name}" ${problem}`, { kind: "invalid-input" });
+  const node = await nodeOf(client, vm, ctx);
+  let answerLost = false;
+  /** The snapshot our lost request made, once complete; undefined when there is none (or it failed). */
+  const landed = async (e?: unknown): Promise<SnapshotInfo | undefined> => {
+    if (!answerLost || (e !== undefined && !isHypervisorError(e, "conflict"))) return undefined;
+    return waitForSnapshot(client, node, vm, req.name, ctx);
+  };
+  return retry(
+    async () => {
+      if (answerLost) {
+        if (await entry(client, node, vm, req.name, ctx)) {
+          const done = await landed();
+          if (done) return done;
+        } else if ((await readStatus(client, vm, ctx)).current.lock === "snapshot") {
+          throw busyWithSnapshot(vm);
+        }
+      }
+      let upid: string;
+      try {
+        ctx.progress?.(`create snapshot ${req.name} of ${describeVm(vm)}`);
+        upid = await client.post<string>(
+          api`/nodes/${node}/qemu/${vm.id}/snapshot`,
+          { snapname: req.name, description: req.description, vmstate: req.includeMemory ? true : undefined },
+          ctx,
+        );
+      } catch (e) {
+        if (isLostAnswer(e)) answerLost = true;
+        const done = await landed(e);
+        if (done) return done;
+        throw e;
+      }
+      try {
+        await waitForTask(client, upid, ctx);
+      } catch (e) {
+        const done = await landed(e);
+        if (done) return done;
+        throw e;
+      }
+      const made = await entry(client, node, vm, req.name, ctx);
+      if (!made) throw new HypervisorError(`the snapshot task ended OK but snapshot ${req.name} is not listed`, { kind: "server" });
+      return snapshotFromEntry(made);
+    },
+    { deadline: ctx.deadline, operation: `create snapshot ${req.name}`, retryable: isRetryableOperationError, baseDelayMs: 200 },
+  );
+}
+
+/** Sets a snapshot's description; after a lost answer, looks whether it already reads so before sending again. */
+export async function updateSnapshotDescription(client: ProxmoxClient, vm: VmInfo, name: string, description: string, ctx: OperationContext): Promise<void> {
+  const node = await nodeOf(client, vm, ctx);
+  let answerLost = false;
+  await retry(
+    async () => {
+      if (answerLost) {
+        const e = await entry(client, node, vm, name, ctx);
+        if (e && (e.description ?? "").trim() === description.trim()) return;
+      }
+      try {
+        await client.put(api`/nodes/${node}/qemu/${vm.id}/snapshot/${name}/config`, { description }, ctx);
+      } catch (e) {
+        if (isLostAnswer(e)) answerLost = true;
+        throw e;
+      }
+    },
+    { deadline: ctx.deadline, operation: `update snapshot ${name}`, retryable: isRetryableOperationError, baseDelayMs: 200 },
+  );
+}
+
+/**
+ * Rolls back. A finished rollback cannot be told apart from none, so after a lost answer it is
+ * looked for only while it runs (VM locked "rollback") and waited for; otherwise it is sent
+ * again, which ends in the same state: the snapshot's.
+ */
+export async function revertToSnapshot(client: ProxmoxClient, vm: VmInfo, name: string, ctx: OperationContext): Promise<void> {
+  const node = await nodeOf(client, vm, ctx);
+  let answerLost = false;
+  await retry(
+    async () => {
+      if (answerLost && (await readStatus(client, vm, ctx)).current.lock === "rollback") {
+        throw new HypervisorError("VM is locked (rollback)", { kind: "locked", vm: describeVm(vm) });
+      }
+      let upid: string;
+      try {
+        ctx.progress?.(`roll ${describeVm(vm)} back to snapshot ${name}`);
+        upid = await client.post<string>(api`/nodes/${node}/qemu/${vm.id}/snapshot/${name}/rollback`, undefined, ctx);
+      } catch (e) {
+        if (isLostAnswer(e)) answerLost = true;
+        throw e;
+      }
+      await waitForTask(client, upid, ctx);
+    },
+    { deadline: ctx.deadline, operation: `revert to snapshot ${name}`, retryable: isRetryableOperationError, baseDelayMs: 200 },
+  );
+}
+
+/** Deletes a snapshot; one that does not exist (any more) is deleted already. */
+export async function deleteSnapshot(client: ProxmoxClient, vm: VmInfo, name: string, ctx: OperationContext): Promise<void> {
+  const node = await nodeOf(client, vm, ctx);
+  let answerLost = false;
+  await retry(
+    async () => {
+      if (answerLost) {
+        const e = await entry(client, node, vm, name, ctx);
+        if (!e) return;
+        // Our delete at work: wait for it like for a lock rather than sending it twice.
+        if (e.snapstate === "delete") throw new HypervisorError("VM is locked (snapshot-delete)", { kind: "locked", vm: describeVm(vm) });
+      }
+      try {
+        ctx.progress?.(`delete snapshot ${name} of ${describeVm(vm)}`);
+        const upid = await client.delete<string>(api`/nodes/${node}/qemu/${vm.id}/snapshot/${name}`, undefined, ctx);
+        await waitForTask(client, upid, ctx);
+      } catch (e) {
+        if (isLostAnswer(e)) answerLost = true;
+        if (isHypervisorError(e, "not-found") && /snapshot/i.test(e.detail)) return;
+        throw e;
+      }
+    },
+    { deadline: ctx.deadline, operation: `delete snapshot ${name}`, retryable: isRetryableOperationError, baseDelayMs: 200 },
+  );
+}

@@ -1,0 +1,142 @@
+import type { Deadline } from "../core/deadline";
+
+/**
+ * The one interface every hypervisor driver implements. Its words are the resource model's
+ * (running, stopped, suspended, paused; snapshots by id; clone; destroy), not any one API's.
+ * Each method returns only when the hypervisor confirms the result (task finished, state
+ * reached), or throws a HypervisorError. Planning (which primitive to call from which state,
+ * graceful-then-hard shutdown) lives once in src/providers, not in the drivers.
+ */
+
+/** The state words shared by every hypervisor. */
+export const POWER_STATES = ["running", "stopped", "suspended", "paused"] as const;
+export type PowerState = (typeof POWER_STATES)[number];
+/** What a driver observes: one of the state words, or `unknown` when the hypervisor cannot tell (node offline). */
+export type ObservedState = PowerState | "unknown";
+
+export type HypervisorType = "proxmox" | "vsphere" | "virtualbox";
+
+/** How the user names a VM: by the hypervisor's id, by name, or both (then both must match). */
+export interface VmSelector {
+  id?: string;
+  name?: string;
+  /** Proxmox node / vSphere host / VirtualBox: ignored. Found automatically when absent. */
+  node?: string;
+}
+
+/** A VM as seen in one read. `id` is the hypervisor's stable id (Proxmox vmid, vSphere instance UUID, VirtualBox UUID). */
+export interface VmInfo {
+  id: string;
+  name: string;
+  node?: string;
+  state: ObservedState;
+  template: boolean;
+}
+
+export interface SnapshotInfo {
+  /** Stable id: the name on Proxmox (names are unique there), a moref on vSphere, a UUID on VirtualBox. */
+  id: string;
+  name: string;
+  description: string;
+  /** ISO 8601 UTC, when the hypervisor reports it. */
+  createdAt?: string;
+  includesMemory: boolean;
+  parentId?: string;
+}
+
+export interface Capabilities {
+  powerStates: readonly PowerState[];
+  /** Whether `snapshot with memory` exists. */
+  snapshotMemory: boolean;
+  clone: boolean;
+  linkedClone: boolean;
+  /** Whether the guest can report IP addresses (agent / Tools / Guest Additions). */
+  guestIp: boolean;
+}
+
+export interface CreateSnapshotRequest {
+  name: string;
+  description?: string;
+  includeMemory: boolean;
+}
+
+export interface CloneRequest {
+  /** Name of the new VM. */
+  name: string;
+  /** Wanted id of the new VM, where the hypervisor lets the caller choose (Proxmox). */
+  id?: string;
+  full?: boolean;
+  /** Node/host to place the clone on. */
+  targetNode?: string;
+  /** Proxmox pool / vSphere resource pool. */
+  pool?: string;
+}
+
+/** Passed to every call: the bound on the whole operation, and a sink for progress lines. */
+export interface OperationContext {
+  deadline: Deadline;
+  progress?: (message: string) => void;
+}
+
+export interface Hypervisor {
+  readonly type: HypervisorType;
+  /** The connection profile's name, for messages. */
+  readonly connection: string;
+  readonly capabilities: Capabilities;
+
+  /** Every VM and template of the connection, in as few requests as the API allows. */
+  listVms(ctx: OperationContext): Promise<VmInfo[]>;
+  /**
+   * The VM the selector names, with its authoritative current state; undefined when there is none.
+   * Throws `invalid-input` when a name matches more than one VM (the message lists them).
+   */
+  findVm(selector: VmSelector, ctx: OperationContext): Promise<VmInfo | undefined>;
+
+  // Power primitives. Each is idempotent where the target state is already reached.
+  /** stopped or suspended -> running. */
+  start(vm: VmInfo, ctx: OperationContext): Promise<void>;
+  /** Hard power-off: running, paused or suspended -> stopped (a saved state is discarded). */
+  powerOff(vm: VmInfo, ctx: OperationContext): Promise<void>;
+  /**
+   * Ask the guest to shut down and wait until it is stopped or `windowMs` passes.
+   * Resolves true when stopped, false when the guest did not stop in time.
+   */
+  shutdownGuest(vm: VmInfo, windowMs: number, ctx: OperationContext): Promise<boolean>;
+  /** running -> suspended (state saved to disk). */
+  suspend(vm: VmInfo, ctx: OperationContext): Promise<void>;
+  /** running -> paused (halted in memory). */
+  pause(vm: VmInfo, ctx: OperationContext): Promise<void>;
+  /** paused -> running. */
+  resume(vm: VmInfo, ctx: OperationContext): Promise<void>;
+  /** Hard reset of a running VM. */
+  reset(vm: VmInfo, ctx: OperationContext): Promise<void>;
+  /** Addresses the guest reports right now (agent/Tools); empty when it reports none. */
+  guestIpAddresses(vm: VmInfo, ctx: OperationContext): Promise<string[]>;
+
+  listSnapshots(vm: VmInfo, ctx: OperationContext): Promise<SnapshotInfo[]>;
+  /** Creates a snapshot; never creates two, even when an answer is lost (looks before re-sending). */
+  createSnapshot(vm: VmInfo, req: CreateSnapshotRequest, ctx: OperationContext): Promise<SnapshotInfo>;
+  updateSnapshotDescription(vm: VmInfo, snapshotId: string, description: string, ctx: OperationContext): Promise<void>;
+  /** Returns the VM to the snapshot; with a memory snapshot the VM runs again as it did. */
+  revertToSnapshot(vm: VmInfo, snapshotId: string, ctx: OperationContext): Promise<void>;
+  deleteSnapshot(vm: VmInfo, snapshotId: string, ctx: OperationContext): Promise<void>;
+
+  /** Clones `source`; never makes two clones, even when an answer is lost. Returns the new VM. */
+  cloneVm(source: VmInfo, req: CloneRequest, ctx: OperationContext): Promise<VmInfo>;
+  /** Destroys a stopped VM and its disks. */
+  destroyVm(vm: VmInfo, ctx: OperationContext): Promise<void>;
+
+  /** Ends the session (logout) and frees sockets. */
+  close(): Promise<void>;
+}
+
+/** "web-01 (101 on pve1)": how messages name a VM. */
+export function describeVm(vm: Pick<VmInfo, "id" | "name" | "node">): string {
+  const where = vm.node ? ` on ${vm.node}` : "";
+  return vm.name && vm.name !== vm.id ? `${vm.name} (${vm.id}${where})` : `${vm.id}${where}`;
+}
+
+export function describeSelector(s: VmSelector): string {
+  const parts = [s.name && `name "${s.name}"`, s.id && `id ${s.id}`, s.node && `node ${s.node}`].filter(Boolean);
+  return parts.join(", ");
+}

@@ -1,0 +1,126 @@
+import { isHypervisorError } from "../../core/errors";
+import type { VmInfoRecord } from "./parse/vmInfo";
+import { retryWithin } from "./retrying";
+import { isOnline, isSaved, isStopped, settled, waitForState, waitWithin, wrongState } from "./state";
+import type { Call, VBoxManage } from "./vboxmanage";
+
+const STUCK_HINT = "The VM is in guru meditation (its VM process hit a fatal error); power it off (shutdown: \"hard\") and start it again";
+
+/**
+ * The power primitives on VBoxManage. Each one first waits for a stable state (acting in the
+ * middle of a transition fails or races), does nothing when the VM is already where it should
+ * be, and returns when `VMState` says the change happened.
+ */
+export class Power {
+  constructor(private readonly vbox: VBoxManage) {}
+
+  /** stopped / suspended -> running; a paused VM is resumed. */
+  async start(uuid: string, call: Call): Promise<void> {
+    const info = await settled(this.vbox, uuid, call);
+    if (info.vmState === "running") return;
+    if (info.vmState === "paused") return this.resume(uuid, call);
+    if (!isStopped(info) && !isSaved(info)) throw wrongState(call, info, info.vmState === "gurumeditation" ? STUCK_HINT : undefined);
+    // startvm is never re-sent blindly: a lock or a lost answer may mean the first one worked,
+    // and a second startvm on a running VM fails with a lock error forever. Look, then retry.
+    await retryWithin(
+      this.vbox,
+      call,
+      async () => {
+        try {
+          await this.vbox.startVm(uuid, call);
+        } catch (e) {
+          if (isHypervisorError(e, "locked") || isHypervisorError(e, "transport")) {
+            const now = await settled(this.vbox, uuid, call);
+            if (now.vmState === "running") return;
+          }
+          throw e;
+        }
+      },
+      (e) => isHypervisorError(e, "locked") || isHypervisorError(e, "transport"),
+    );
+    await this.expect(uuid, call, (i) => i.vmState === "running");
+  }
+
+  /** Hard power-off; a saved state is discarded. */
+  async powerOff(uuid: string, call: Call): Promise<void> {
+    const info = await settled(this.vbox, uuid, call);
+    if (isStopped(info)) return;
+    if (isSaved(info)) {
+      await this.vbox.discardState(uuid, call);
+    } else {
+      await this.control(uuid, "poweroff", call);
+    }
+    await this.expect(uuid, call, isStopped);
+  }
+
+  /**
+   * Vagrant's halt: a saved VM has its state discarded (no guest runs to ask), a paused one is
+   * resumed (a halted guest cannot see the ACPI event), then the power button is pressed and
+   * `VMState` polled until the VM is off or the window passes.
+   */
+  async shutdownGuest(uuid: string, windowMs: number, call: Call): Promise<boolean> {
+    const info = await settled(this.vbox, uuid, call);
+    if (isStopped(info)) return true;
+    if (isSaved(info)) {
+      await this.vbox.discardState(uuid, call);
+      await this.expect(uuid, call, isStopped);
+      return true;
+    }
+    if (info.vmState === "paused") await this.resume(uuid, call);
+    else if (info.vmState !== "running") throw wrongState(call, info, info.vmState === "gurumeditation" ? STUCK_HINT : undefined);
+    await this.vbox.controlVm(uuid, "acpipowerbutton", call);
+    return (await waitWithin(this.vbox, uuid, call, windowMs, isStopped)) !== undefined;
+  }
+
+  /** running / paused -> saved. */
+  async suspend(uuid: string, call: Call): Promise<void> {
+    const info = await settled(this.vbox, uuid, call);
+    if (isSaved(info)) return;
+    if (!isOnline(info)) throw wrongState(call, info, "Only a running or paused VM can be suspended; start it first");
+    await this.control(uuid, "savestate", call);
+    await this.expect(uuid, call, isSaved);
+  }
+
+  async pause(uuid: string, call: Call): Promise<void> {
+    const info = await settled(this.vbox, uuid, call);
+    if (info.vmState === "paused") return;
+    if (info.vmState !== "running") throw wrongState(call, info, "Only a running VM can be paused");
+    await this.control(uuid, "pause", call);
+    await waitForState(this.vbox, uuid, call, (i) => i.vmState === "paused");
+  }
+
+  async resume(uuid: string, call: Call): Promise<void> {
+    const info = await settled(this.vbox, uuid, call);
+    if (info.vmState === "running") return;
+    if (info.vmState !== "paused") throw wrongState(call, info, "Only a paused VM can be resumed");
+    await this.control(uuid, "resume", call);
+    await waitForState(this.vbox, uuid, call, (i) => i.vmState === "running");
+  }
+
+  /** A hard reset of the running guest; the VM stays running, so there is no state to wait for. */
+  async reset(uuid: string, call: Call): Promise<void> {
+    const info = await settled(this.vbox, uuid, call);
+    if (info.vmState !== "running") throw wrongState(call, info, "Only a running VM can be reset");
+    await this.control(uuid, "reset", call);
+  }
+
+  /**
+   * `controlvm`, tolerating the race where the VM stopped by itself in between ("is not currently
+   * running"): for poweroff that is the wanted outcome, for the others the caller's check reports it.
+   */
+  private async control(uuid: string, action: "poweroff" | "savestate" | "pause" | "resume" | "reset", call: Call): Promise<void> {
+    try {
+      await this.vbox.controlVm(uuid, action, call);
+    } catch (e) {
+      if (action === "poweroff" && isHypervisorError(e, "invalid-state") && /not currently running/i.test(e.detail)) return;
+      throw e;
+    }
+  }
+
+  /** Reads the settled state and fails clearly when it is not the expected one. */
+  private async expect(uuid: string, call: Call, ok: (i: VmInfoRecord) => boolean): Promise<VmInfoRecord> {
+    const after = await settled(this.vbox, uuid, call);
+    if (!ok(after)) throw wrongState(call, after, "Something else changed the VM meanwhile, or VirtualBox could not complete the change; see the VM's log (VBox.log)");
+    return after;
+  }
+}

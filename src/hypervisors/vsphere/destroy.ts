@@ -1,0 +1,35 @@
+import { HypervisorError } from "../../core/errors";
+import { MoRef } from "./encode";
+import { isFault } from "./faults";
+import { readObject } from "./propertyCollector";
+import { UnitContext, isRepeatable } from "./session";
+import { runTask, settleRecentTasks } from "./tasks";
+import type { Vim } from "./vim";
+
+const MAX_SENDS = 3;
+
+/**
+ * Destroy_Task: unregisters the VM and deletes its files. The server refuses a powered-on VM
+ * (InvalidPowerState); a VM that is already gone is already destroyed, also after a lost answer.
+ */
+export async function destroyVm(vim: Vim, vm: MoRef, ctx: UnitContext): Promise<void> {
+  const exists = async () =>
+    (await vim.session.unit(ctx, async (call) => readObject(call, await vim.session.serviceContent(ctx), vm, ["name"]))) !== undefined;
+  for (let send = 1; ; send++) {
+    try {
+      await runTask(vim, "Destroy_Task", vm, {}, ctx);
+      return;
+    } catch (e) {
+      if (isFault(e, "ManagedObjectNotFound")) return;
+      if (isFault(e, "InvalidPowerState")) {
+        throw new HypervisorError(e.detail, { kind: "invalid-state", code: e.code, operation: ctx.operation, hint: "Power the VM off before destroying it" });
+      }
+      const busy = isFault(e, "TaskInProgress");
+      if (send >= MAX_SENDS || !(busy || isRepeatable(e))) throw e;
+      await settleRecentTasks(vim, vm, ctx).catch((err) => {
+        if (!isFault(err, "ManagedObjectNotFound")) throw err;
+      });
+      if (!(await exists())) return;
+    }
+  }
+}

@@ -1,0 +1,50 @@
+import { child, childText, children, parseXml, path } from "./xml";
+
+describe("parseXml", () => {
+  it("recognizes the XML-Schema-instance type whatever prefix declares it, and keeps a moref's own type apart", () => {
+    // As vcsim writes it: its own prefix, declared on the element itself.
+    const vcsim = parseXml(
+      `<r><val xmlns:XMLSchema-instance="http://www.w3.org/2001/XMLSchema-instance" XMLSchema-instance:type="ManagedObjectReference" type="HostSystem">host-21</val></r>`,
+    );
+    expect(child(vcsim, "val")).toMatchObject({ xsiType: "ManagedObjectReference", refType: "HostSystem", text: "host-21" });
+    // As real servers write it: xsi declared on the envelope, far above.
+    const real = parseXml(
+      `<e:Envelope xmlns:e="urn:x" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><e:Body><val xsi:type="xsd:string">web</val></e:Body></e:Envelope>`,
+    );
+    expect(path(real, "Body", "val")).toMatchObject({ xsiType: "string", refType: undefined, text: "web" });
+  });
+
+  it("does not take a type attribute of another namespace for the schema type", () => {
+    const el = parseXml(`<r xmlns:foo="urn:other"><val foo:type="Nope" type="VirtualMachine">vm-1</val></r>`);
+    expect(child(el, "val")).toMatchObject({ xsiType: undefined, refType: "VirtualMachine" });
+  });
+
+  it("keeps values as text: a name of digits and a UUID stay what they are", () => {
+    const el = parseXml(`<r><name>0123</name><n>1e5</n><u>12f8928d-f144-5c57-89db-dd2d0902c9fa</u><b>true</b></r>`);
+    expect(childText(el, "name")).toBe("0123");
+    expect(childText(el, "n")).toBe("1e5");
+    expect(childText(el, "u")).toBe("12f8928d-f144-5c57-89db-dd2d0902c9fa");
+    expect(childText(el, "b")).toBe("true");
+  });
+
+  it("parses a list of one element as a list", () => {
+    const el = parseXml(`<returnval><objects><obj type="VirtualMachine">vm-1</obj><propSet><name>name</name><val>a</val></propSet></objects></returnval>`);
+    expect(children(el, "objects")).toHaveLength(1);
+    expect(children(children(el, "objects")[0], "propSet")).toHaveLength(1);
+    expect(children(el, "missingSet")).toEqual([]);
+  });
+
+  it("decodes entities and character references and keeps surrounding spaces of values", () => {
+    const el = parseXml(`<r><name> a&amp;b&lt;c&gt;&quot;d&apos;&#xA;&#233; </name><lit>&amp;#233;</lit></r>`);
+    expect(childText(el, "name")).toBe(` a&b<c>"d'\né `);
+    expect(childText(el, "lit")).toBe("&#233;");
+  });
+
+  it("refuses a document with a DOCTYPE (no entity expansion games)", () => {
+    expect(() => parseXml(`<!DOCTYPE r [<!ENTITY a "aaaa">]><r>&a;</r>`)).toThrow(/DOCTYPE/);
+  });
+
+  it("refuses what is not XML with a server error", () => {
+    expect(() => parseXml("<html><body>Bad gateway")).toThrow(expect.objectContaining({ kind: "server", code: "MalformedAnswer" }));
+  });
+});

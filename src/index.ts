@@ -1,0 +1,2 @@
+/** pulumi-hypervisor: the power state, snapshots and presence of existing VMs, as Pulumi resources. */
+export * from "./resources";

@@ -1,0 +1,29 @@
+import type * as pulumi from "@pulumi/pulumi";
+import type { Capabilities } from "../hypervisors";
+import type { Connections } from "./connections";
+import { isUnknown } from "./unknown";
+
+/**
+ * Check-time rules that depend on the connection's hypervisor ("vSphere has no paused state").
+ * A connection not known yet (preview) is skipped; one that does not exist is a failure on
+ * `connection`, so that a typo shows up in preview rather than half-way through `up`.
+ */
+export function capabilityFailures(
+  connections: Connections,
+  connection: string,
+  rule: (c: Capabilities) => pulumi.dynamic.CheckFailure[],
+): pulumi.dynamic.CheckFailure[] {
+  if (isUnknown(connection)) return [];
+  if (!connections.has(connection)) {
+    const known = connections.names();
+    return [
+      {
+        property: "connection",
+        reason: `no connection named "${connection}" (${known.length ? `known: ${known.join(", ")}` : "none configured"}); set hypervisor:connections.${connection} in the stack configuration or the hypervisor's environment variables`,
+      },
+    ];
+  }
+  const caps = connections.capabilities(connection);
+  if (!caps) return [{ property: "connection", reason: `connection "${connection}" has no supported type (proxmox, vsphere, virtualbox)` }];
+  return rule(caps);
+}

@@ -1,0 +1,31 @@
+import { diffInputs } from "./diff";
+import { UNKNOWN } from "./unknown";
+
+const rules = { replace: ["connection", "vm"], update: ["state", "description"] };
+const olds = { connection: "lab", vm: { id: "101" }, state: "running", vmId: "101", extra: "computed" };
+
+describe("diff", () => {
+  it("reports no change when the inputs match the stored outputs", () => {
+    expect(diffInputs(olds, { connection: "lab", vm: { id: "101" }, state: "running" }, rules)).toEqual({ changes: false, replaces: [] });
+  });
+
+  it("reports drift: the observed state differs from the wanted one", () => {
+    expect(diffInputs({ ...olds, state: "stopped" }, { connection: "lab", vm: { id: "101" }, state: "running" }, rules)).toEqual({
+      changes: true,
+      replaces: [],
+    });
+  });
+
+  it("replaces when the VM changes", () => {
+    expect(diffInputs(olds, { connection: "lab", vm: { id: "102" }, state: "running" }, rules).replaces).toEqual(["vm"]);
+  });
+
+  it("counts unknown values as changes, and as replacements for replacing fields", () => {
+    expect(diffInputs(olds, { connection: "lab", vm: { id: "101" }, state: UNKNOWN }, rules)).toEqual({ changes: true, replaces: [] });
+    expect(diffInputs(olds, { connection: "lab", vm: { id: UNKNOWN }, state: "running" }, rules).replaces).toEqual(["vm"]);
+  });
+
+  it("treats a missing optional field and an undefined one as equal", () => {
+    expect(diffInputs({ ...olds, vm: { id: "101", node: undefined } }, { connection: "lab", vm: { id: "101" }, state: "running" }, rules).changes).toBe(false);
+  });
+});

@@ -1,0 +1,108 @@
+import { HypervisorError } from "../core/errors";
+import { sleep } from "../core/deadline";
+import { describeVm, type Hypervisor, type ObservedState, type OperationContext, type PowerState, type VmInfo } from "../hypervisors";
+
+export type ShutdownMode = "graceful" | "hard" | "graceful-then-hard";
+
+export interface StopOptions {
+  mode: ShutdownMode;
+  /** How long the guest gets to shut down on its own. */
+  windowMs: number;
+}
+
+/**
+ * Brings a VM from its current state to `target` with the driver's primitives, written once for
+ * every hypervisor. Returns the state observed afterwards. A VM already in the target state is
+ * left alone (idempotent). A stopped VM is never booted just to be paused or suspended: that
+ * would run the guest without the user asking for it, so it is an error that says what to do.
+ */
+export async function converge(
+  hv: Hypervisor,
+  vm: VmInfo,
+  target: PowerState,
+  stop: StopOptions,
+  ctx: OperationContext,
+): Promise<VmInfo> {
+  const from = vm.state;
+  if (from === target) return vm;
+  if (from === "unknown") {
+    throw new HypervisorError(`the hypervisor reports no state for the VM (is its node or host offline?)`, {
+      kind: "invalid-state",
+      operation: `set power state ${target}`,
+      vm: describeVm(vm),
+      hint: "Bring the node back, then run again",
+    });
+  }
+  const name = describeVm(vm);
+  ctx.progress?.(`${name}: ${from} -> ${target}`);
+  switch (target) {
+    case "running":
+      if (from === "paused") await hv.resume(vm, ctx);
+      else await hv.start(vm, ctx);
+      break;
+    case "stopped":
+      await stopVm(hv, vm, stop, ctx);
+      break;
+    case "suspended":
+      refuseFromStopped(vm, from, target);
+      if (from === "paused") await hv.resume(vm, ctx);
+      await hv.suspend(vm, ctx);
+      break;
+    case "paused":
+      refuseFromStopped(vm, from, target);
+      if (from === "suspended") await hv.start(vm, ctx);
+      await hv.pause(vm, ctx);
+      break;
+  }
+  return confirmState(hv, vm, target, ctx);
+}
+
+/**
+ * Graceful, hard, or graceful then hard. A suspended VM has no running guest to ask, so its saved
+ * state is discarded by a power-off; a paused guest cannot react to ACPI, so it is resumed first.
+ */
+export async function stopVm(hv: Hypervisor, vm: VmInfo, o: StopOptions, ctx: OperationContext): Promise<void> {
+  if (vm.state === "stopped") return;
+  if (o.mode === "hard" || vm.state === "suspended") return hv.powerOff(vm, ctx);
+  if (vm.state === "paused") await hv.resume(vm, ctx);
+  const windowMs = Math.min(o.windowMs, ctx.deadline.remainingMs());
+  ctx.progress?.(`${describeVm(vm)}: asking the guest to shut down (up to ${Math.round(windowMs / 1000)} s)`);
+  if (await hv.shutdownGuest(vm, windowMs, ctx)) return;
+  if (o.mode === "graceful") {
+    throw new HypervisorError(`the guest did not shut down within ${Math.round(windowMs / 1000)} s`, {
+      kind: "timeout",
+      operation: "graceful shutdown",
+      vm: describeVm(vm),
+      hint: 'Raise shutdownTimeoutSeconds, check the guest reacts to ACPI / its agent, or use shutdown: "graceful-then-hard"',
+    });
+  }
+  ctx.progress?.(`${describeVm(vm)}: the guest did not shut down in time; powering off`);
+  await hv.powerOff(vm, ctx);
+}
+
+function refuseFromStopped(vm: VmInfo, from: ObservedState, target: PowerState): void {
+  if (from !== "stopped") return;
+  throw new HypervisorError(`a stopped VM has no running guest to ${target === "paused" ? "pause" : "suspend"}`, {
+    kind: "invalid-state",
+    operation: `set power state ${target}`,
+    vm: describeVm(vm),
+    hint: `Start it first (state: "running"), then ask for "${target}"`,
+  });
+}
+
+/**
+ * Reads the VM back after the primitives returned. Drivers already wait exactly for their tasks;
+ * this catches the cases where something else changed the VM in between, and HA managers or
+ * monitoring that take a moment to agree, by re-reading with short pauses until the deadline.
+ */
+export async function confirmState(hv: Hypervisor, vm: VmInfo, target: PowerState, ctx: OperationContext): Promise<VmInfo> {
+  let delay = 50;
+  for (;;) {
+    const now = await hv.findVm({ id: vm.id, node: vm.node }, ctx);
+    if (!now) throw new HypervisorError("the VM disappeared during the operation", { kind: "not-found", operation: `set power state ${target}`, vm: describeVm(vm) });
+    if (now.state === target) return now;
+    if (ctx.deadline.remainingMs() <= delay) throw ctx.deadline.timeoutError(`set power state ${target} of VM ${describeVm(vm)}`, now.state);
+    await sleep(delay, ctx.deadline);
+    delay = Math.min(delay * 2, 1000);
+  }
+}

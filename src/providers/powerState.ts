@@ -1,0 +1,151 @@
+import type * as pulumi from "@pulumi/pulumi";
+import { HypervisorError } from "../core/errors";
+import { sleep } from "../core/deadline";
+import { describeVm, type Hypervisor, type ObservedState, type OperationContext, type VmInfo } from "../hypervisors";
+import { checkInputs } from "./check";
+import { currentConnections, withHypervisor } from "./runtime";
+import { diffInputs } from "./diff";
+import { powerStateInputsSchema, type PowerStateInputs } from "./inputs";
+import { converge, stopVm } from "./power";
+import { requireVm, storedSelector } from "./lookup";
+import { capabilityFailures } from "./capabilities";
+
+/** What VmPowerState stores: its inputs plus what was observed. */
+export interface PowerStateOutputs extends Omit<PowerStateInputs, "state"> {
+  /** The state observed after the last operation or refresh (drift shows as a diff against the input). */
+  state: ObservedState;
+  vmId: string;
+  vmName: string;
+  node: string;
+  ipAddresses: string[];
+  /** The state the VM had before this resource first changed it, for onDelete: "restore". */
+  initialState: ObservedState;
+}
+
+const rules = {
+  replace: ["connection", "vm"],
+  update: ["state", "shutdown", "shutdownTimeoutSeconds", "resetTrigger", "onDelete", "waitForIp", "timeoutSeconds"],
+} as const;
+
+export const powerStateProvider: pulumi.dynamic.ResourceProvider = {
+  async check(_olds, news) {
+    return checkInputs(powerStateInputsSchema, news, (i) =>
+      capabilityFailures(currentConnections(), i.connection, (c) =>
+        c.powerStates.includes(i.state) ? [] : [{ property: "state", reason: `"${i.state}" is not a state this hypervisor has (it has: ${c.powerStates.join(", ")})` }],
+      ),
+    );
+  },
+
+  async diff(_id, olds, news) {
+    return diffInputs(olds, news, rules);
+  },
+
+  async create(inputs: PowerStateInputs) {
+    return withHypervisor(inputs, `power state ${inputs.state}`, async (hv, ctx) => {
+      const vm = await requireVm(hv, inputs.vm, ctx, `set power state ${inputs.state}`);
+      refuseTemplate(vm);
+      const initialState = vm.state;
+      const after = await apply(hv, vm, inputs, false, ctx);
+      return { id: `${hv.connection}/${after.vm.id}`, outs: outputs(inputs, after.vm, after.ips, initialState) };
+    });
+  },
+
+  async update(_id, olds: PowerStateOutputs, news: PowerStateInputs) {
+    return withHypervisor(news, `power state ${news.state}`, async (hv, ctx) => {
+      const vm = await requireVm(hv, storedSelector(olds), ctx, `set power state ${news.state}`);
+      // Like a Terraform trigger: changing a value that was set resets; adding or removing it does not.
+      const reset = olds.resetTrigger !== undefined && news.resetTrigger !== undefined && olds.resetTrigger !== news.resetTrigger;
+      const after = await apply(hv, vm, news, reset, ctx);
+      return { outs: outputs(news, after.vm, after.ips, olds.initialState ?? vm.state) };
+    });
+  },
+
+  async read(id, props: PowerStateOutputs) {
+    return withHypervisor(props, "refresh power state", async (hv, ctx) => {
+      const vm = await hv.findVm(storedSelector(props), ctx);
+      // Gone: the engine drops the resource; the next `up` looks for the VM again.
+      if (!vm) return {};
+      const ips = vm.state === "running" && props.waitForIp ? await hv.guestIpAddresses(vm, ctx) : props.ipAddresses ?? [];
+      return { id, props: outputs(props, vm, ips, props.initialState) };
+    });
+  },
+
+  async delete(_id, props: PowerStateOutputs) {
+    if (props.onDelete === "leave") return;
+    await withHypervisor(props, `delete (onDelete: ${props.onDelete})`, async (hv, ctx) => {
+      const vm = await hv.findVm(storedSelector(props), ctx);
+      if (!vm) return;
+      const stop = stopOptions(props);
+      if (props.onDelete === "stop") return stopVm(hv, vm, stop, ctx);
+      const back = props.initialState;
+      if (back === "unknown" || back === vm.state) return;
+      if (vm.state === "stopped" && (back === "suspended" || back === "paused")) {
+        // Its saved or halted state is gone; booting it just to pause it is not a restore.
+        ctx.progress?.(`${describeVm(vm)}: was ${back} before, is stopped now; leaving it stopped`);
+        return;
+      }
+      await converge(hv, vm, back, stop, ctx);
+    });
+  },
+};
+
+async function apply(
+  hv: Hypervisor,
+  vm: VmInfo,
+  inputs: PowerStateInputs,
+  resetRequested: boolean,
+  ctx: OperationContext,
+): Promise<{ vm: VmInfo; ips: string[] }> {
+  const wasRunning = vm.state === "running";
+  let now = await converge(hv, vm, inputs.state, stopOptions(inputs), ctx);
+  // A VM that was just started needs no reset; one that kept running gets the reset asked for.
+  if (resetRequested && inputs.state === "running" && wasRunning) {
+    ctx.progress?.(`${describeVm(now)}: reset (resetTrigger changed)`);
+    await hv.reset(now, ctx);
+    now = (await hv.findVm({ id: now.id, node: now.node }, ctx)) ?? now;
+  }
+  const ips = inputs.state === "running" && inputs.waitForIp ? await waitForIp(hv, now, ctx) : [];
+  return { vm: now, ips };
+}
+
+/**
+ * Guests report addresses only once their agent is up, and no API announces that moment: this is
+ * the one wait that has to poll, with backoff, inside the operation's deadline.
+ */
+async function waitForIp(hv: Hypervisor, vm: VmInfo, ctx: OperationContext): Promise<string[]> {
+  let delay = 250;
+  ctx.progress?.(`${describeVm(vm)}: waiting for the guest to report an IP address`);
+  for (;;) {
+    const ips = await hv.guestIpAddresses(vm, ctx);
+    if (ips.length) return ips;
+    if (ctx.deadline.remainingMs() <= delay) {
+      throw new HypervisorError("the guest reported no IP address in time", {
+        kind: "timeout",
+        operation: "wait for IP",
+        vm: describeVm(vm),
+        hint: "Check that the guest agent (QEMU guest agent / VMware Tools / Guest Additions) runs in the guest, or raise timeoutSeconds",
+      });
+    }
+    await sleep(delay, ctx.deadline);
+    delay = Math.min(delay * 2, 5000);
+  }
+}
+
+function refuseTemplate(vm: VmInfo): void {
+  if (vm.template)
+    throw new HypervisorError("it is a template, and templates have no power state", {
+      kind: "invalid-input",
+      operation: "set power state",
+      vm: describeVm(vm),
+      hint: "Clone it with VmPresence (cloneFrom) and manage the clone",
+    });
+}
+
+function stopOptions(i: Pick<PowerStateInputs, "shutdown" | "shutdownTimeoutSeconds">) {
+  return { mode: i.shutdown, windowMs: i.shutdownTimeoutSeconds * 1000 };
+}
+
+function outputs(inputs: Omit<PowerStateInputs, "state">, vm: VmInfo, ips: string[], initialState: ObservedState): PowerStateOutputs {
+  const { state: _desired, ...rest } = inputs as PowerStateInputs;
+  return { ...rest, state: vm.state, vmId: vm.id, vmName: vm.name, node: vm.node ?? "", ipAddresses: ips, initialState };
+}

@@ -1,0 +1,123 @@
+import type * as pulumi from "@pulumi/pulumi";
+import { HypervisorError } from "../core/errors";
+import { describeVm, type Hypervisor, type OperationContext, type VmInfo } from "../hypervisors";
+import { checkInputs } from "./check";
+import { diffInputs } from "./diff";
+import { presenceInputsSchema, type PresenceInputs } from "./inputs";
+import { currentConnections, withHypervisor } from "./runtime";
+import { requireVm } from "./lookup";
+import { capabilityFailures } from "./capabilities";
+import { stopVm } from "./power";
+
+export interface PresenceOutputs extends PresenceInputs {
+  exists: boolean;
+  vmId: string;
+  vmName: string;
+  node: string;
+  /** True when this resource cloned the VM (rather than adopting one that was there). */
+  created: boolean;
+}
+
+const rules = {
+  replace: ["connection", "vm"],
+  // cloneFrom matters only when the VM is missing, so changing it never replaces an existing VM.
+  update: ["present", "cloneFrom", "allowDestroy", "destroyOnDelete", "timeoutSeconds"],
+} as const;
+
+export const presenceProvider: pulumi.dynamic.ResourceProvider = {
+  async check(_olds, news) {
+    return checkInputs(presenceInputsSchema, news, (i) =>
+      capabilityFailures(currentConnections(), i.connection, (c) => {
+        if (!i.cloneFrom) return [];
+        if (!c.clone) return [{ property: "cloneFrom", reason: "this hypervisor cannot clone VMs" }];
+        if (i.cloneFrom.full === false && !c.linkedClone) return [{ property: "cloneFrom.full", reason: "this hypervisor cannot make linked clones" }];
+        return [];
+      }),
+    );
+  },
+
+  async diff(_id, olds: PresenceOutputs, news) {
+    const result = diffInputs(olds as never, news, rules);
+    // Drift: the VM was destroyed (or appeared) outside Pulumi.
+    if (!result.changes && olds.exists !== news.present) return { ...result, changes: true };
+    return result;
+  },
+
+  async create(inputs: PresenceInputs) {
+    return withHypervisor(inputs, inputs.present ? "ensure VM present" : "ensure VM absent", async (hv, ctx) => {
+      const outs = await reconcile(hv, inputs, undefined, ctx);
+      return { id: `${hv.connection}/${outs.vmId || `absent:${inputs.vm.name ?? inputs.vm.id}`}`, outs };
+    });
+  },
+
+  async update(_id, olds: PresenceOutputs, news: PresenceInputs) {
+    return withHypervisor(news, news.present ? "ensure VM present" : "ensure VM absent", async (hv, ctx) => ({
+      outs: await reconcile(hv, news, olds, ctx),
+    }));
+  },
+
+  async read(id, props: PresenceOutputs) {
+    return withHypervisor(props, "refresh VM presence", async (hv, ctx) => {
+      // The VM this resource knows by id; or, when it knew none, whatever the selector finds now.
+      const vm = props.vmId ? await hv.findVm({ id: props.vmId, node: props.node || undefined }, ctx) : await hv.findVm(props.vm, ctx);
+      return { id, props: outputs(props, vm, props.created) };
+    });
+  },
+
+  async delete(_id, props: PresenceOutputs) {
+    if (!props.destroyOnDelete || !props.exists || !props.vmId) return;
+    await withHypervisor(props, "destroy VM on delete", async (hv, ctx) => {
+      const vm = await hv.findVm({ id: props.vmId, node: props.node || undefined }, ctx);
+      if (vm) await destroy(hv, vm, props.vmId, ctx);
+    });
+  },
+};
+
+async function reconcile(hv: Hypervisor, inputs: PresenceInputs, olds: PresenceOutputs | undefined, ctx: OperationContext): Promise<PresenceOutputs> {
+  const vm = await hv.findVm(inputs.vm, ctx);
+  if (inputs.present) {
+    if (vm) return outputs(inputs, vm, olds?.vmId === vm.id ? olds.created : false);
+    if (!inputs.cloneFrom) {
+      throw new HypervisorError(`no VM with ${inputs.vm.name ? `name "${inputs.vm.name}"` : `id ${inputs.vm.id}`} exists, and no cloneFrom says how to make one`, {
+        kind: "not-found",
+        operation: "ensure VM present",
+        hint: "Set cloneFrom to a template or VM to clone, or fix vm.id / vm.name",
+      });
+    }
+    const source = await requireVm(hv, inputs.cloneFrom, ctx, `clone ${inputs.vm.name}`);
+    ctx.progress?.(`cloning ${describeVm(source)} as "${inputs.vm.name}"`);
+    const clone = await hv.cloneVm(
+      source,
+      { name: inputs.vm.name!, id: inputs.vm.id, full: inputs.cloneFrom.full, targetNode: inputs.cloneFrom.targetNode, pool: inputs.cloneFrom.pool },
+      ctx,
+    );
+    return outputs(inputs, clone, true);
+  }
+  if (vm) await destroy(hv, vm, olds?.exists ? olds.vmId : undefined, ctx);
+  return outputs(inputs, undefined, false);
+}
+
+/**
+ * Stops and destroys the VM. When the state knows which VM it manages, a VM found by the same
+ * name but with another id is a different machine and is never destroyed.
+ */
+async function destroy(hv: Hypervisor, vm: VmInfo, expectedId: string | undefined, ctx: OperationContext): Promise<void> {
+  if (expectedId && vm.id !== expectedId) {
+    throw new HypervisorError(`the VM found (${describeVm(vm)}) is not the one in the state (id ${expectedId}); refusing to destroy it`, {
+      kind: "conflict",
+      operation: "destroy",
+      vm: describeVm(vm),
+      hint: "Run `pulumi refresh` and check which VM this resource should manage",
+    });
+  }
+  if (vm.template) {
+    throw new HypervisorError("it is a template; VmPresence does not destroy templates", { kind: "invalid-input", operation: "destroy", vm: describeVm(vm) });
+  }
+  ctx.progress?.(`${describeVm(vm)}: destroying`);
+  await stopVm(hv, vm, { mode: "hard", windowMs: 0 }, ctx);
+  await hv.destroyVm(vm, ctx);
+}
+
+function outputs(inputs: PresenceInputs, vm: VmInfo | undefined, created: boolean): PresenceOutputs {
+  return { ...inputs, exists: vm !== undefined, vmId: vm?.id ?? "", vmName: vm?.name ?? "", node: vm?.node ?? "", created: vm ? created : false };
+}

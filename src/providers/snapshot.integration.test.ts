@@ -1,0 +1,88 @@
+import { hooks } from ".";
+import type { ProxmoxSim } from "../../test/sim/proxmox";
+import { startConfiguredProxmox, stopConfiguredProxmox } from "../../test/support/proxmoxConnection";
+
+const snapshot = hooks("VmSnapshot");
+
+async function checked(news: Record<string, unknown>) {
+  const r = await snapshot.check!({}, { connection: "lab", ...news });
+  expect(r.failures).toEqual([]);
+  return r.inputs!;
+}
+
+describe("VmSnapshot on Proxmox", () => {
+  let sim: ProxmoxSim;
+  beforeEach(async () => {
+    ({ sim } = await startConfiguredProxmox());
+  });
+  afterEach(() => stopConfiguredProxmox(sim));
+
+  it("takes a snapshot and reports its id and time", async () => {
+    const r = await snapshot.create(await checked({ vm: { name: "web-01" }, name: "pre-upgrade", description: "before 2.0" }));
+    expect(r.id).toBe("lab/100/pre-upgrade");
+    expect(r.outs).toMatchObject({ snapshotId: "pre-upgrade", vmId: "100", description: "before 2.0", adopted: false });
+    expect(Date.parse(r.outs.createdAt)).not.toBeNaN();
+    expect(sim.vms.get(100)!.snapshots.get("pre-upgrade")).toMatchObject({ description: "before 2.0", vmstate: false });
+  });
+
+  it("includes memory when asked", async () => {
+    await snapshot.create(await checked({ vm: { id: 100 }, name: "with-ram", includeMemory: true }));
+    expect(sim.vms.get(100)!.snapshots.get("with-ram")!.vmstate).toBe(true);
+  });
+
+  it("adopts a snapshot of that name that exists already instead of failing or duplicating", async () => {
+    sim.resetCounters();
+    const r = await snapshot.create(await checked({ vm: { id: 101 }, name: "base" }));
+    expect(r.outs.adopted).toBe(true);
+    expect(sim.counters.tasksStarted["qmsnapshot"] ?? 0).toBe(0);
+  });
+
+  it("replaces on a name change (new one first) and deletes first when only includeMemory changes", async () => {
+    const r = await snapshot.create(await checked({ vm: { id: 100 }, name: "a1" }));
+    expect(await snapshot.diff!(r.id, r.outs, await checked({ vm: { id: 100 }, name: "a2" }))).toEqual({ changes: true, replaces: ["name"] });
+    expect(await snapshot.diff!(r.id, r.outs, await checked({ vm: { id: 100 }, name: "a1", includeMemory: true }))).toEqual({
+      changes: true,
+      replaces: ["includeMemory"],
+      deleteBeforeReplace: true,
+    });
+    expect(await snapshot.diff!(r.id, r.outs, await checked({ vm: { id: 100 }, name: "a1", description: "x" }))).toEqual({ changes: true, replaces: [] });
+  });
+
+  it("updates the description in place", async () => {
+    const r = await snapshot.create(await checked({ vm: { id: 100 }, name: "d1", description: "one" }));
+    const u = await snapshot.update!(r.id, r.outs, await checked({ vm: { id: 100 }, name: "d1", description: "two" }));
+    expect(u.outs.description).toBe("two");
+    expect(sim.vms.get(100)!.snapshots.get("d1")!.description).toBe("two");
+  });
+
+  it("rolls back when a set rollbackTrigger changes", async () => {
+    const r = await snapshot.create(await checked({ vm: { id: 100 }, name: "rb", rollbackTrigger: "1" }));
+    await snapshot.update!(r.id, r.outs, await checked({ vm: { id: 100 }, name: "rb", rollbackTrigger: "1" }));
+    expect(sim.counters.tasksStarted["qmrollback"] ?? 0).toBe(0);
+    await snapshot.update!(r.id, r.outs, await checked({ vm: { id: 100 }, name: "rb", rollbackTrigger: "2" }));
+    expect(sim.counters.tasksStarted["qmrollback"]).toBe(1);
+  });
+
+  it("reports a snapshot deleted outside Pulumi as gone, and describes drift of the description", async () => {
+    const r = await snapshot.create(await checked({ vm: { id: 100 }, name: "gone", description: "mine" }));
+    sim.vms.get(100)!.snapshots.get("gone")!.description = "edited by hand";
+    const read = await snapshot.read!(r.id, r.outs);
+    expect(read.props.description).toBe("edited by hand");
+    expect((await snapshot.diff!(r.id, read.props, await checked({ vm: { id: 100 }, name: "gone", description: "mine" }))).changes).toBe(true);
+    sim.vms.get(100)!.snapshots.delete("gone");
+    expect(await snapshot.read!(r.id, r.outs)).toEqual({});
+  });
+
+  it("deletes the snapshot on destroy, and keeps it with deleteOnDestroy: false", async () => {
+    const a = await snapshot.create(await checked({ vm: { id: 100 }, name: "del" }));
+    await snapshot.delete!(a.id, a.outs);
+    expect(sim.vms.get(100)!.snapshots.has("del")).toBe(false);
+    const b = await snapshot.create(await checked({ vm: { id: 100 }, name: "keep", deleteOnDestroy: false }));
+    await snapshot.delete!(b.id, b.outs);
+    expect(sim.vms.get(100)!.snapshots.has("keep")).toBe(true);
+  });
+
+  it("reports a name Proxmox refuses with the server's own message", async () => {
+    await expect(snapshot.create(await checked({ vm: { id: 100 }, name: "9lives" }))).rejects.toThrow(/create snapshot 9lives.*web-01 \(100 on pve1\)/);
+  });
+});

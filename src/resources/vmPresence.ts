@@ -1,0 +1,43 @@
+import * as pulumi from "@pulumi/pulumi";
+import { providerShim } from "./providerShim";
+import type { CommonArgs } from "./args";
+
+export interface CloneSourceArgs {
+  id?: pulumi.Input<number | string>;
+  name?: pulumi.Input<string>;
+  node?: pulumi.Input<string>;
+  /** Full clone (default: the hypervisor's default; linked for Proxmox templates). */
+  full?: pulumi.Input<boolean>;
+  targetNode?: pulumi.Input<string>;
+  pool?: pulumi.Input<string>;
+}
+
+export interface VmPresenceArgs extends CommonArgs {
+  /** true: the VM exists (adopted, or cloned from cloneFrom); false: it is stopped and destroyed. */
+  present: pulumi.Input<boolean>;
+  cloneFrom?: pulumi.Input<CloneSourceArgs>;
+  /** Must be true for present: false and destroyOnDelete: true. */
+  allowDestroy?: pulumi.Input<boolean>;
+  /** Destroy the VM on `pulumi destroy` (default false: it is left as it is). */
+  destroyOnDelete?: pulumi.Input<boolean>;
+}
+
+/** Whether a VM exists: adopt, clone or destroy it. */
+export class VmPresence extends pulumi.dynamic.Resource {
+  declare readonly exists: pulumi.Output<boolean>;
+  declare readonly vmId: pulumi.Output<string>;
+  declare readonly vmName: pulumi.Output<string>;
+  declare readonly node: pulumi.Output<string>;
+  declare readonly created: pulumi.Output<boolean>;
+
+  constructor(name: string, args: VmPresenceArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      providerShim("VmPresence"),
+      name,
+      { exists: undefined, vmId: undefined, vmName: undefined, node: undefined, created: undefined, ...args },
+      opts,
+      "hypervisor",
+      "VmPresence",
+    );
+  }
+}

@@ -1,0 +1,25 @@
+import * as pulumi from "@pulumi/pulumi";
+import { providerShim } from "./providerShim";
+import type { CommonArgs } from "./args";
+
+export interface VmSnapshotArgs extends CommonArgs {
+  name: pulumi.Input<string>;
+  description?: pulumi.Input<string>;
+  /** Include the running VM's memory, so that a rollback resumes it (default false). */
+  includeMemory?: pulumi.Input<boolean>;
+  /** Changing a previously set value rolls the VM back to this snapshot. */
+  rollbackTrigger?: pulumi.Input<string>;
+  /** Delete the snapshot on `pulumi destroy` (default true). */
+  deleteOnDestroy?: pulumi.Input<boolean>;
+}
+
+/** A named snapshot of an existing VM. */
+export class VmSnapshot extends pulumi.dynamic.Resource {
+  declare readonly snapshotId: pulumi.Output<string>;
+  declare readonly createdAt: pulumi.Output<string>;
+  declare readonly vmId: pulumi.Output<string>;
+
+  constructor(name: string, args: VmSnapshotArgs, opts?: pulumi.CustomResourceOptions) {
+    super(providerShim("VmSnapshot"), name, { snapshotId: undefined, createdAt: undefined, vmId: undefined, ...args }, opts, "hypervisor", "VmSnapshot");
+  }
+}

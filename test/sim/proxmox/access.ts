@@ -1,0 +1,30 @@
+import type { Call, Route } from "./context";
+
+/** POST /access/ticket: the one call without credentials. */
+function createTicket(call: Call): unknown {
+  const p = call.params;
+  const answer = call.sim.auth.login(p.need("username"), p.need("password"), p.str("realm"));
+  call.sim.counters.logins++;
+  return answer;
+}
+
+export const accessRoutes: Route[] = [
+  {
+    method: "POST",
+    path: "/access/ticket",
+    public: true,
+    schema: {
+      username: { type: "string", maxLength: 64 },
+      password: { type: "string" },
+      realm: { type: "string", format: "pve-realm", optional: true },
+      otp: { type: "string", optional: true },
+      path: { type: "string", maxLength: 64, optional: true },
+      privs: { type: "string", maxLength: 64, optional: true },
+      "new-format": { type: "boolean", optional: true },
+      "tfa-challenge": { type: "string", optional: true },
+    },
+    handler: createTicket,
+  },
+  // The GUI's login form fetches this; it only says that the endpoint exists.
+  { method: "GET", path: "/access/ticket", public: true, schema: {}, handler: () => null },
+];

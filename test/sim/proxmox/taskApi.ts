@@ -1,0 +1,134 @@
+import { Reply, type Call, type Route } from "./context";
+import { paramError } from "./errors";
+import { std } from "./params";
+import type { TaskRecord } from "./tasks";
+
+/** /nodes/{node}/tasks: task list, status, log and kill, with pve-manager's Tasks.pm answers. */
+
+// pve-common PVE/Tools.pm upid_decode.
+const UPID_RE = /^UPID:([a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?):([0-9A-Fa-f]{8}):([0-9A-Fa-f]{8,9}):([0-9A-Fa-f]{8}):([^:\s]+):([^:\s]*):([^:\s]+):$/;
+
+/**
+ * The task a path names, as the node it names sees it: task files live on the node that ran
+ * the task, and appear a moment after the UPID was handed out.
+ */
+function taskOf(call: Call): TaskRecord {
+  const upid = call.params.need("upid");
+  if (!UPID_RE.test(upid)) throw paramError({ upid: "unable to parse worker upid" });
+  const t = call.sim.tasks.get(upid);
+  if (!t || t.node !== call.params.need("node") || Date.now() < t.visibleAt) throw paramError({ upid: "no such task" });
+  return t;
+}
+
+/** A token's tasks are listed with user and tokenid apart. */
+function who(t: TaskRecord): { user: string; tokenid?: string } {
+  const bang = t.user.indexOf("!");
+  return bang < 0 ? { user: t.user } : { user: t.user.slice(0, bang), tokenid: t.user.slice(bang + 1) };
+}
+
+function status(call: Call): Record<string, unknown> {
+  const t = taskOf(call);
+  const running = call.sim.tasks.isRunning(t);
+  return {
+    upid: t.upid,
+    node: t.node,
+    pid: t.pid,
+    pstart: t.pstart,
+    starttime: t.starttime,
+    type: t.type,
+    id: t.id,
+    ...who(t),
+    status: running ? "running" : "stopped",
+    ...(running ? {} : { exitstatus: t.exitstatus }),
+  };
+}
+
+function log(call: Call): Reply {
+  const t = taskOf(call);
+  const start = call.params.int("start") ?? 0;
+  const limit = call.params.int("limit") ?? 50;
+  const lines = t.lines.length ? t.lines : ["no content"];
+  const page = lines.slice(start, start + limit).map((text, i) => ({ n: start + i + 1, t: text }));
+  return new Reply(page, { total: lines.length });
+}
+
+function list(call: Call): Reply {
+  const { tasks } = call.sim;
+  const p = call.params;
+  const source = p.str("source") ?? "archive";
+  const vmid = p.int("vmid");
+  const type = p.str("typefilter");
+  const userfilter = p.str("userfilter");
+  const since = p.int("since");
+  const until = p.int("until");
+  const found = tasks.list(p.need("node")).filter((t) => {
+    const running = tasks.isRunning(t);
+    if (Date.now() < t.visibleAt) return false;
+    if (source === "archive" && running) return false;
+    if (source === "active" && !running) return false;
+    if (vmid !== undefined && t.id !== String(vmid)) return false;
+    if (type !== undefined && t.type !== type) return false;
+    if (userfilter !== undefined && !t.user.includes(userfilter)) return false;
+    if (p.bool("errors") && (running || t.exitstatus === "OK")) return false;
+    if (since !== undefined && t.starttime < since) return false;
+    if (until !== undefined && t.starttime > until) return false;
+    return true;
+  });
+  const start = p.int("start") ?? 0;
+  const limit = p.int("limit") ?? 50;
+  const page = found.slice(start, start + limit).map((t) => ({
+    upid: t.upid,
+    node: t.node,
+    pid: t.pid,
+    pstart: t.pstart,
+    starttime: t.starttime,
+    type: t.type,
+    id: t.id,
+    ...who(t),
+    ...(tasks.isRunning(t) ? {} : { endtime: t.endtime, status: t.exitstatus }),
+  }));
+  return new Reply(page, { total: found.length });
+}
+
+const upidPath = { node: std.node, upid: { type: "string", maxLength: 256 } } as const;
+const nodeAudit = (p: Record<string, string>): [string, string] => [`/nodes/${p.node}`, "Sys.Audit"];
+
+export const taskRoutes: Route[] = [
+  {
+    method: "GET",
+    path: "/nodes/{node}/tasks",
+    schema: {
+      node: std.node,
+      start: { type: "integer", minimum: 0, optional: true },
+      limit: { type: "integer", minimum: 0, optional: true },
+      vmid: { ...std.vmid, optional: true },
+      typefilter: { type: "string", optional: true },
+      userfilter: { type: "string", optional: true },
+      errors: { type: "boolean", optional: true },
+      source: { type: "string", enum: ["archive", "active", "all"], optional: true },
+      since: { type: "integer", optional: true },
+      until: { type: "integer", optional: true },
+      statusfilter: { type: "string", optional: true },
+    },
+    handler: list,
+  },
+  { method: "GET", path: "/nodes/{node}/tasks/{upid}", schema: upidPath, permission: nodeAudit, handler: (call) => (taskOf(call), [{ name: "log" }, { name: "status" }]) },
+  { method: "GET", path: "/nodes/{node}/tasks/{upid}/status", schema: upidPath, permission: nodeAudit, handler: status },
+  {
+    method: "GET",
+    path: "/nodes/{node}/tasks/{upid}/log",
+    schema: { ...upidPath, start: { type: "integer", minimum: 0, optional: true }, limit: { type: "integer", minimum: 0, optional: true }, download: { type: "boolean", optional: true } },
+    permission: nodeAudit,
+    handler: log,
+  },
+  {
+    method: "DELETE",
+    path: "/nodes/{node}/tasks/{upid}",
+    schema: upidPath,
+    permission: (p) => [`/nodes/${p.node}`, "Sys.Modify"],
+    handler: (call) => {
+      call.sim.tasks.abort(taskOf(call).upid);
+      return null;
+    },
+  },
+];
