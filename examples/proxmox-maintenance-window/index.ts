@@ -8,7 +8,8 @@ const nameMatch = config.get("nameMatch") ?? "web-*";
 /**
  * The window's name, e.g. "2026-w47". A new value takes a new snapshot of every matching VM and,
  * once the snapshot exists, resets each VM that runs. The first deployment records the window
- * without resetting anything: adopting running VMs never reboots them.
+ * without resetting anything: adopting running VMs never reboots them. VMs that do not run are
+ * snapshotted but never booted.
  */
 const window = config.require("window");
 
@@ -23,6 +24,7 @@ export const vms = getVms({ connection, nameMatch }).then((found) => {
       name: `maint-${window}`.replace(/[^A-Za-z0-9_-]/g, "-"),
       description: `Before maintenance window ${window}`,
     });
+    if (vm.state !== "running") continue;
     new VmPowerState(
       `${vm.name}-power-cycle`,
       { connection, vm: target, state: "running", resetTrigger: window, shutdownTimeoutSeconds: 180 },

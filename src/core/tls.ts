@@ -80,7 +80,10 @@ export function transportError(e: unknown, endpoint: string, profileName: string
   if (e instanceof HypervisorError) return e;
   const cause = (e as { cause?: unknown })?.cause ?? e;
   if (cause instanceof HypervisorError) return cause;
-  const code = (cause as { code?: string })?.code ?? (e as { name?: string })?.name;
+  // An aborted fetch is a DOMException whose numeric `code` (23) means nothing here: its name does.
+  const name = (cause as { name?: string })?.name ?? (e as { name?: string })?.name;
+  const rawCode = (cause as { code?: unknown })?.code;
+  const code = typeof rawCode === "string" ? rawCode : name;
   const message = (cause as Error)?.message ?? String(cause);
   if (code && TLS_CODES.has(code)) {
     return new HypervisorError(`cannot verify the TLS certificate of ${endpoint}: ${message}`, {
@@ -93,7 +96,7 @@ export function transportError(e: unknown, endpoint: string, profileName: string
       cause: e,
     });
   }
-  if (code === "TimeoutError" || code === "AbortError" || code === "UND_ERR_CONNECT_TIMEOUT" || code === "UND_ERR_HEADERS_TIMEOUT") {
+  if (name === "TimeoutError" || name === "AbortError" || code === "UND_ERR_CONNECT_TIMEOUT" || code === "UND_ERR_HEADERS_TIMEOUT") {
     return new HypervisorError(`no answer from ${endpoint} in time`, { kind: "timeout", code, cause: e });
   }
   return new HypervisorError(`cannot reach ${endpoint}: ${message}`, {

@@ -4,16 +4,28 @@ import { proxmoxProfileSchema } from "./proxmox/profile";
 import { proxmoxCapabilities } from "./proxmox/capabilities";
 import { ProxmoxHypervisor } from "./proxmox/driver";
 import { proxmoxProfileFromEnvironment } from "./proxmox/environment";
+import { vsphereProfileSchema } from "./vsphere/profile";
+import { vsphereCapabilities } from "./vsphere/capabilities";
+import { VsphereHypervisor } from "./vsphere/driver";
+import { vsphereProfileFromEnvironment } from "./vsphere/environment";
+import { virtualboxProfileSchema } from "./virtualbox/profile";
+import { virtualboxCapabilities } from "./virtualbox/capabilities";
+import { VirtualBoxHypervisor } from "./virtualbox/driver";
+import { virtualboxProfileFromEnvironment } from "./virtualbox/environment";
 
 export * from "./types";
 export { proxmoxProfileSchema } from "./proxmox/profile";
+export { vsphereProfileSchema } from "./vsphere/profile";
+export { virtualboxProfileSchema } from "./virtualbox/profile";
 
 /** Every connection profile, told apart by `type`. */
-export const profileSchema = z.discriminatedUnion("type", [proxmoxProfileSchema]);
+export const profileSchema = z.discriminatedUnion("type", [proxmoxProfileSchema, vsphereProfileSchema, virtualboxProfileSchema]);
 export type Profile = z.infer<typeof profileSchema>;
 
 export const capabilitiesByType: Record<Profile["type"], Capabilities> = {
   proxmox: proxmoxCapabilities,
+  vsphere: vsphereCapabilities,
+  virtualbox: virtualboxCapabilities,
 };
 
 /**
@@ -22,6 +34,8 @@ export const capabilitiesByType: Record<Profile["type"], Capabilities> = {
  */
 export const environmentProfiles: Record<Profile["type"], (env: NodeJS.ProcessEnv) => Record<string, unknown> | undefined> = {
   proxmox: proxmoxProfileFromEnvironment,
+  vsphere: vsphereProfileFromEnvironment,
+  virtualbox: virtualboxProfileFromEnvironment,
 };
 
 export function isSupportedType(t: string): t is Profile["type"] {
@@ -33,6 +47,10 @@ export function createHypervisor(connection: string, profile: Profile): Hypervis
   switch (profile.type) {
     case "proxmox":
       return new ProxmoxHypervisor(connection, profile);
+    case "vsphere":
+      return new VsphereHypervisor(connection, profile);
+    case "virtualbox":
+      return new VirtualBoxHypervisor(connection, profile);
   }
 }
 

@@ -99,7 +99,9 @@ export interface Hypervisor {
   powerOff(vm: VmInfo, ctx: OperationContext): Promise<void>;
   /**
    * Ask the guest to shut down and wait until it is stopped or `windowMs` passes.
-   * Resolves true when stopped, false when the guest did not stop in time.
+   * Resolves true when stopped, false when the guest did not stop in time. Throws a
+   * HypervisorError of kind `unsupported` when the guest cannot be asked at all (no VMware Tools,
+   * no agent), so that the caller can fall back to a hard stop or say why it cannot.
    */
   shutdownGuest(vm: VmInfo, windowMs: number, ctx: OperationContext): Promise<boolean>;
   /** running -> suspended (state saved to disk). */

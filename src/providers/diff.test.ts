@@ -29,3 +29,19 @@ describe("diff", () => {
     expect(diffInputs({ ...olds, vm: { id: "101", node: undefined } }, { connection: "lab", vm: { id: "101" }, state: "running" }, rules).changes).toBe(false);
   });
 });
+
+describe("diff of the vm selector", () => {
+  const stored = { connection: "lab", vm: { name: "web-01" }, state: "running", vmId: "101", vmName: "web-01", node: "pve1" };
+
+  it("updates rather than replaces when the new selector names the same VM", () => {
+    expect(diffInputs(stored, { connection: "lab", vm: { id: "101" }, state: "running" }, rules)).toEqual({ changes: true, replaces: [] });
+    expect(diffInputs(stored, { connection: "lab", vm: { id: "101", node: "pve1" }, state: "running" }, rules).replaces).toEqual([]);
+  });
+
+  it("replaces when the new selector names another VM, or one it cannot tell", () => {
+    expect(diffInputs(stored, { connection: "lab", vm: { name: "web-02" }, state: "running" }, rules).replaces).toEqual(["vm"]);
+    expect(diffInputs(stored, { connection: "lab", vm: { id: "101", node: "pve2" }, state: "running" }, rules).replaces).toEqual(["vm"]);
+    expect(diffInputs(stored, { connection: "lab", vm: { id: UNKNOWN }, state: "running" }, rules).replaces).toEqual(["vm"]);
+    expect(diffInputs({ ...stored, vmId: "" }, { connection: "lab", vm: { id: "101" }, state: "running" }, rules).replaces).toEqual(["vm"]);
+  });
+});

@@ -15,9 +15,21 @@ export function changedFields(olds: Record<string, unknown>, news: Record<string
 }
 
 export function diffInputs(olds: Record<string, unknown>, news: Record<string, unknown>, rules: DiffRules): pulumi.dynamic.DiffResult {
-  const replaces = changedFields(olds, news, rules.replace);
+  const changed = changedFields(olds, news, rules.replace);
   const updates = changedFields(olds, news, rules.update);
-  return { changes: replaces.length + updates.length > 0, replaces };
+  // Rewriting the selector of the same VM (name -> id) is not another VM: replacing would run the
+  // old resource's delete (stop it, delete its snapshot) against the VM the new one just took over.
+  const replaces = changed.filter((f) => !(f === "vm" && selectsSameVm(olds, news.vm)));
+  return { changes: changed.length + updates.length > 0, replaces };
+}
+
+/** Whether a new selector names, without doubt, the VM recorded in the outputs (vmId, vmName, node). */
+export function selectsSameVm(olds: Record<string, unknown>, vm: unknown): boolean {
+  if (!vm || typeof vm !== "object" || containsUnknown(vm) || typeof olds.vmId !== "string" || olds.vmId === "") return false;
+  const s = vm as { id?: unknown; name?: unknown; node?: unknown };
+  if (s.node !== undefined && s.node !== olds.node) return false;
+  if (s.id !== undefined) return String(s.id) === olds.vmId && (s.name === undefined || s.name === olds.vmName);
+  return s.name !== undefined && s.name === olds.vmName;
 }
 
 /** Objects compared without their undefined fields, which the wire format drops anyway. */

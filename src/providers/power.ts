@@ -1,5 +1,5 @@
-import { HypervisorError } from "../core/errors";
-import { sleep } from "../core/deadline";
+import { HypervisorError, isHypervisorError } from "../core/errors";
+import { pollUntil } from "../core/poll";
 import { describeVm, type Hypervisor, type ObservedState, type OperationContext, type PowerState, type VmInfo } from "../hypervisors";
 
 export type ShutdownMode = "graceful" | "hard" | "graceful-then-hard";
@@ -67,7 +67,7 @@ export async function stopVm(hv: Hypervisor, vm: VmInfo, o: StopOptions, ctx: Op
   if (vm.state === "paused") await hv.resume(vm, ctx);
   const windowMs = Math.min(o.windowMs, ctx.deadline.remainingMs());
   ctx.progress?.(`${describeVm(vm)}: asking the guest to shut down (up to ${Math.round(windowMs / 1000)} s)`);
-  if (await hv.shutdownGuest(vm, windowMs, ctx)) return;
+  if (await askGuestToStop(hv, vm, windowMs, o.mode, ctx)) return;
   if (o.mode === "graceful") {
     throw new HypervisorError(`the guest did not shut down within ${Math.round(windowMs / 1000)} s`, {
       kind: "timeout",
@@ -78,6 +78,17 @@ export async function stopVm(hv: Hypervisor, vm: VmInfo, o: StopOptions, ctx: Op
   }
   ctx.progress?.(`${describeVm(vm)}: the guest did not shut down in time; powering off`);
   await hv.powerOff(vm, ctx);
+}
+
+/** The guest's answer; a guest that cannot be asked (no Tools or agent) falls back when the mode allows. */
+async function askGuestToStop(hv: Hypervisor, vm: VmInfo, windowMs: number, mode: ShutdownMode, ctx: OperationContext): Promise<boolean> {
+  try {
+    return await hv.shutdownGuest(vm, windowMs, ctx);
+  } catch (e) {
+    if (mode !== "graceful-then-hard" || !isHypervisorError(e, "unsupported")) throw e;
+    ctx.progress?.(`${describeVm(vm)}: ${e.detail}; powering off`);
+    return false;
+  }
 }
 
 function refuseFromStopped(vm: VmInfo, from: ObservedState, target: PowerState): void {
@@ -96,13 +107,14 @@ function refuseFromStopped(vm: VmInfo, from: ObservedState, target: PowerState):
  * monitoring that take a moment to agree, by re-reading with short pauses until the deadline.
  */
 export async function confirmState(hv: Hypervisor, vm: VmInfo, target: PowerState, ctx: OperationContext): Promise<VmInfo> {
-  let delay = 50;
-  for (;;) {
-    const now = await hv.findVm({ id: vm.id, node: vm.node }, ctx);
-    if (!now) throw new HypervisorError("the VM disappeared during the operation", { kind: "not-found", operation: `set power state ${target}`, vm: describeVm(vm) });
-    if (now.state === target) return now;
-    if (ctx.deadline.remainingMs() <= delay) throw ctx.deadline.timeoutError(`set power state ${target} of VM ${describeVm(vm)}`, now.state);
-    await sleep(delay, ctx.deadline);
-    delay = Math.min(delay * 2, 1000);
-  }
+  let seen: string = vm.state;
+  return pollUntil(
+    async () => {
+      const now = await hv.findVm({ id: vm.id, node: vm.node }, ctx);
+      if (!now) throw new HypervisorError("the VM disappeared during the operation", { kind: "not-found", operation: `set power state ${target}`, vm: describeVm(vm) });
+      seen = now.state;
+      return now.state === target ? now : undefined;
+    },
+    { deadline: ctx.deadline, onTimeout: () => ctx.deadline.timeoutError(`set power state ${target} of VM ${describeVm(vm)}`, seen) },
+  );
 }

@@ -1,6 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { HypervisorError } from "../core/errors";
-import { sleep } from "../core/deadline";
+import { pollUntil } from "../core/poll";
 import { describeVm, type Hypervisor, type ObservedState, type OperationContext, type VmInfo } from "../hypervisors";
 import { checkInputs } from "./check";
 import { currentConnections, withHypervisor } from "./runtime";
@@ -113,22 +113,25 @@ async function apply(
  * the one wait that has to poll, with backoff, inside the operation's deadline.
  */
 async function waitForIp(hv: Hypervisor, vm: VmInfo, ctx: OperationContext): Promise<string[]> {
-  let delay = 250;
   ctx.progress?.(`${describeVm(vm)}: waiting for the guest to report an IP address`);
-  for (;;) {
-    const ips = await hv.guestIpAddresses(vm, ctx);
-    if (ips.length) return ips;
-    if (ctx.deadline.remainingMs() <= delay) {
-      throw new HypervisorError("the guest reported no IP address in time", {
-        kind: "timeout",
-        operation: "wait for IP",
-        vm: describeVm(vm),
-        hint: "Check that the guest agent (QEMU guest agent / VMware Tools / Guest Additions) runs in the guest, or raise timeoutSeconds",
-      });
-    }
-    await sleep(delay, ctx.deadline);
-    delay = Math.min(delay * 2, 5000);
-  }
+  return pollUntil(
+    async () => {
+      const ips = await hv.guestIpAddresses(vm, ctx);
+      return ips.length ? ips : undefined;
+    },
+    {
+      deadline: ctx.deadline,
+      minMs: 250,
+      maxMs: 5000,
+      onTimeout: () =>
+        new HypervisorError("the guest reported no IP address in time", {
+          kind: "timeout",
+          operation: "wait for IP",
+          vm: describeVm(vm),
+          hint: "Check that the guest agent (QEMU guest agent / VMware Tools / Guest Additions) runs in the guest, or raise timeoutSeconds",
+        }),
+    },
+  );
 }
 
 function refuseTemplate(vm: VmInfo): void {

@@ -48,6 +48,17 @@ describe("VmSnapshot on Proxmox", () => {
     expect(await snapshot.diff!(r.id, r.outs, await checked({ vm: { id: 100 }, name: "a1", description: "x" }))).toEqual({ changes: true, replaces: [] });
   });
 
+  it("keeps the snapshot when the selector is rewritten for the same VM, and deletes first on a memory change", async () => {
+    const r = await snapshot.create(await checked({ vm: { name: "web-01" }, name: "s1" }));
+    expect(await snapshot.diff!(r.id, r.outs, await checked({ vm: { id: 100 }, name: "s1" }))).toEqual({ changes: true, replaces: [] });
+    expect(await snapshot.diff!(r.id, r.outs, await checked({ vm: { id: 100 }, name: "s1", includeMemory: true }))).toEqual({
+      changes: true,
+      replaces: ["includeMemory"],
+      deleteBeforeReplace: true,
+    });
+    expect(await snapshot.diff!(r.id, r.outs, await checked({ vm: { id: 101 }, name: "s1" }))).toEqual({ changes: true, replaces: ["vm"] });
+  });
+
   it("updates the description in place", async () => {
     const r = await snapshot.create(await checked({ vm: { id: 100 }, name: "d1", description: "one" }));
     const u = await snapshot.update!(r.id, r.outs, await checked({ vm: { id: 100 }, name: "d1", description: "two" }));

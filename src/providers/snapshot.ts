@@ -2,7 +2,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { HypervisorError } from "../core/errors";
 import { describeVm, type Hypervisor, type OperationContext, type SnapshotInfo, type VmInfo } from "../hypervisors";
 import { checkInputs } from "./check";
-import { changedFields, diffInputs } from "./diff";
+import { changedFields, diffInputs, selectsSameVm } from "./diff";
 import { snapshotInputsSchema, type SnapshotInputs } from "./inputs";
 import { currentConnections, withHypervisor } from "./runtime";
 import { requireVm, storedSelector } from "./lookup";
@@ -36,7 +36,9 @@ export const snapshotProvider: pulumi.dynamic.ResourceProvider = {
     const result = diffInputs(olds as never, news, rules);
     // A replacement that keeps the name on the same VM must remove the old snapshot first:
     // names are unique on Proxmox, and elsewhere the new one would be adopted as the old one.
-    const renamed = changedFields(olds as never, news, ["connection", "vm", "name"]).length > 0;
+    const renamed =
+      changedFields(olds as never, news, ["connection", "name"]).length > 0 ||
+      (changedFields(olds as never, news, ["vm"]).length > 0 && !selectsSameVm(olds as never, news.vm));
     return result.replaces?.length && !renamed ? { ...result, deleteBeforeReplace: true } : result;
   },
 

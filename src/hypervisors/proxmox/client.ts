@@ -45,7 +45,7 @@ interface Answer {
 }
 
 /** Reads are repeated a few times on lost answers and server errors; writes never are, here. */
-const READ_ATTEMPTS = 4;
+const READ_ATTEMPTS = 6;
 
 /**
  * A small typed client of the Proxmox VE REST API (`/api2/json`). It authenticates, bounds

@@ -35,7 +35,7 @@ it.each(Array.from({ length: 24 }, (_, i) => i + 10))("ends every operation done
     fingerprint: sim.fingerprint,
     requestTimeoutSeconds: 0.5,
   });
-  Object.assign(sim.faults, { errorRate: 0.15, dropRate: 0.1, dropAfterEffectRate: 0.2, slowMs: 800, slowRate: 0.02 });
+  Object.assign(sim.faults, { errorRate: 0.25, dropRate: 0.1, dropAfterEffectRate: 0.4, slowMs: 800, slowRate: 0.02 });
 
   const clone = await d.cloneVm(await vm("9000"), { name: `soak-${seed}` }, ctx());
   await d.start(clone, ctx());

@@ -1,4 +1,5 @@
 import { isHypervisorError } from "../../core/errors";
+import { isReachableAddress } from "../../core/address";
 import type { OperationContext, VmInfo } from "../types";
 import type { ProxmoxClient } from "./client";
 import { nodeOf } from "./inventory";
@@ -10,13 +11,6 @@ export interface AgentInterfaces {
     name?: string;
     "ip-addresses"?: Array<{ "ip-address"?: string; "ip-address-type"?: string }>;
   }>;
-}
-
-/** Loopback and link-local addresses are no way to reach a guest from outside it. */
-export function isReachableAddress(address: string): boolean {
-  const a = address.toLowerCase();
-  if (a.includes(":")) return !(a === "::1" || /^fe[89ab][0-9a-f]:/.test(a));
-  return !(a.startsWith("127.") || a.startsWith("169.254."));
 }
 
 export function addressesOf(answer: AgentInterfaces): string[] {

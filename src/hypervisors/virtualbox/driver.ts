@@ -159,17 +159,17 @@ export class VirtualBoxHypervisor implements Hypervisor {
     return this.snapshots.create(vm.id, req, this.call(ctx, `create snapshot "${req.name}"`, describeVm(vm)));
   }
 
-  updateSnapshotDescription(vm: VmInfo, snapshotId: string, description: string, ctx: OperationContext): Promise<void> {
+  async updateSnapshotDescription(vm: VmInfo, snapshotId: string, description: string, ctx: OperationContext): Promise<void> {
     const call = this.call(ctx, `update description of snapshot ${snapshotId}`, describeVm(vm));
     return this.snapshots.describe(vm.id, normalizeUuid(snapshotId, call), description, call);
   }
 
-  revertToSnapshot(vm: VmInfo, snapshotId: string, ctx: OperationContext): Promise<void> {
+  async revertToSnapshot(vm: VmInfo, snapshotId: string, ctx: OperationContext): Promise<void> {
     const call = this.call(ctx, `revert to snapshot ${snapshotId}`, describeVm(vm));
     return this.snapshots.revert(vm.id, normalizeUuid(snapshotId, call), call);
   }
 
-  deleteSnapshot(vm: VmInfo, snapshotId: string, ctx: OperationContext): Promise<void> {
+  async deleteSnapshot(vm: VmInfo, snapshotId: string, ctx: OperationContext): Promise<void> {
     const call = this.call(ctx, `delete snapshot ${snapshotId}`, describeVm(vm));
     return this.snapshots.delete(vm.id, normalizeUuid(snapshotId, call), call);
   }
@@ -212,7 +212,7 @@ function normalizeUuid(id: string, call: Call): string {
       kind: "invalid-input",
       operation: call.operation,
       vm: call.vm,
-      hint: "VirtualBox VMs and snapshots are identified by UUID (VBoxManage list vms shows them); select by name instead",
+      hint: "VirtualBox identifies VMs and snapshots by UUID (VBoxManage list vms and VBoxManage snapshot <vm> list show them)",
     });
   }
   return m[1].toLowerCase();

@@ -87,7 +87,7 @@ describe("classification", () => {
 
   it("says how to fix a VBoxManage the remote shell cannot find", () => {
     const e = vboxError(result("sh: 1: VBoxManage: not found\n", 127), "list VMs", undefined);
-    expect(e.kind).toBe("transport");
+    expect(e.kind).toBe("unsupported");
     expect(e.message).toMatch(/cannot run VBoxManage: sh: 1: VBoxManage: not found.*vboxManage/);
   });
 });

@@ -74,14 +74,15 @@ const HINTS: Partial<Record<ErrorKind, string>> = {
 
 /**
  * VBoxManage's own statuses are 0 to 4 (RTEXITCODE); 126/127 come from the shell that could not
- * run it, 128+N and a missing status (null) from a signal that ended it: it said nothing about
- * what it did, so the outcome is unknown and the callers treat it like a lost answer.
+ * run it (permanent: this host cannot run VirtualBox commands as configured), 128+N and a missing
+ * status (null) from a signal that ended it: it said nothing about what it did, so the outcome is
+ * unknown and the callers treat it like a lost answer.
  */
 function notVBoxManagesStatus(r: CommandResult, operation: string, vm: string | undefined): HypervisorError | undefined {
   if (r.code === 126 || r.code === 127) {
     const said = normalizeNewlines(r.stderr).trim().split("\n").slice(-1)[0];
     return new HypervisorError(`cannot run VBoxManage: ${said || `exit status ${r.code}`}`, {
-      kind: "transport",
+      kind: "unsupported",
       operation,
       vm,
       code: `exit ${r.code}`,

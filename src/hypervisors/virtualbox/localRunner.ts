@@ -49,7 +49,7 @@ export class LocalRunner implements CommandRunner {
         clearTimeout(timer);
         reject(
           new HypervisorError(`cannot run ${this.vboxManage}: ${e.message}`, {
-            kind: "transport",
+            kind: "unsupported",
             code: e.code,
             hint: 'Install VirtualBox, or set "vboxManage" in the connection profile (or VBOX_MANAGE) to the VBoxManage executable',
             cause: e,

@@ -125,6 +125,9 @@ export class SshRunner implements CommandRunner {
       };
       c.on("ready", () => {
         ready = true;
+        // Each command is a few small packets each way: Nagle's algorithm would hold every one of
+        // them for the peer's delayed ACK (~40 ms on Linux), twice per command.
+        c.setNoDelay(true);
         resolve(c);
       });
       c.on("error", (e: Error & { level?: string }) => {

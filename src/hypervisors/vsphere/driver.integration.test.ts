@@ -4,7 +4,8 @@ import { describeWithVcsim, VCSIM_BUILD_TIMEOUT_MS } from "../../../test/sim/vcs
 import type { OperationContext, VmInfo } from "../types";
 import { VsphereHypervisor } from "./driver";
 import { MoRef } from "./encode";
-import { VimSession, refOf } from "./session";
+import { readObject } from "./propertyCollector";
+import { VimSession, refOf, type Call, type ServiceContent } from "./session";
 import { SoapTransport } from "./soap";
 import { child } from "./xml";
 
@@ -126,12 +127,10 @@ describeWithVcsim("vSphere driver against vcsim", () => {
         expect(await state(vm)).toBe("stopped");
       });
 
-      it("answers false at once when Tools do not run, so that a hard power-off can follow", async () => {
+      it("refuses at once, as unsupported, when Tools do not run, so that a hard power-off can follow", async () => {
         const vm = takeVm();
         await sim.setGuest(vm.name, { tools: "none" });
-        const progress: string[] = [];
-        expect(await hv.shutdownGuest(vm, 60_000, { ...ctx(), progress: (m) => progress.push(m) })).toBe(false);
-        expect(progress.join("\n")).toMatch(/VMware Tools is not running/);
+        await expect(hv.shutdownGuest(vm, 60_000, ctx())).rejects.toMatchObject({ kind: "unsupported", code: "ToolsUnavailable" });
         expect(await state(vm)).toBe("running");
       });
 
@@ -230,6 +229,48 @@ describeWithVcsim("vSphere driver against vcsim", () => {
           expect(await hv.findVm({ name: "clone-of-source" }, ctx())).toEqual(clone);
         });
 
+        it("clones a template into the resource pool of its host's cluster", async () => {
+          const source = takeVm();
+          await hv.powerOff(source, ctx());
+          await markAsTemplate(sim, source.name);
+          const template = await hv.findVm({ id: source.id }, ctx());
+          expect(template?.template).toBe(true);
+          const clone = await hv.cloneVm(template!, { name: "from-template" }, ctx());
+          expect(clone).toMatchObject({ name: "from-template", template: false, state: "stopped" });
+        });
+
+        it("makes a linked clone from the source's current snapshot, and refuses one without a snapshot", async () => {
+          const source = takeVm();
+          await expect(hv.cloneVm(source, { name: "linked-none", full: false }, ctx())).rejects.toMatchObject({
+            kind: "invalid-state",
+            message: expect.stringContaining("current snapshot"),
+          });
+          await hv.createSnapshot(source, { name: "base", includeMemory: false }, ctx());
+          expect(await hv.cloneVm(source, { name: "linked", full: false }, ctx())).toMatchObject({ name: "linked" });
+        });
+
+        it("refuses a clone onto a host or into a pool that does not exist", async () => {
+          const source = takeVm();
+          await expect(hv.cloneVm(source, { name: "nowhere", targetNode: "no-such-host" }, ctx())).rejects.toMatchObject({
+            kind: "not-found",
+            message: expect.stringContaining(`no host "no-such-host"`),
+          });
+          await expect(hv.cloneVm(source, { name: "nowhere", pool: "no-such-pool" }, ctx())).rejects.toMatchObject({ kind: "not-found" });
+        });
+
+        it("sees only the datacenter the profile names, and says which exist when it names none that does", async () => {
+          const scoped = new VsphereHypervisor("dc", { type: "vsphere", endpoint: sim.url, username: sim.username, password: sim.password, caCert: sim.caCert, datacenter: "DC0" });
+          const wrong = new VsphereHypervisor("dc-wrong", { type: "vsphere", endpoint: sim.url, username: sim.username, password: sim.password, caCert: sim.caCert, datacenter: "DC9" });
+          try {
+            expect((await scoped.listVms(ctx())).length).toBeGreaterThanOrEqual(vms.length);
+            expect((await scoped.findVm({ id: vms[1].id }, ctx()))?.name).toBe(vms[1].name);
+            await expect(wrong.listVms(ctx())).rejects.toMatchObject({ kind: "not-found", message: expect.stringContaining(`no datacenter "DC9"; the server has "DC0"`) });
+          } finally {
+            await scoped.close();
+            await wrong.close();
+          }
+        });
+
         it("refuses a clone whose name is taken in the folder", async () => {
           const source = takeVm();
           await expect(hv.cloneVm(source, { name: vms[0].name }, ctx())).rejects.toMatchObject({ kind: "conflict" });
@@ -242,11 +283,12 @@ describeWithVcsim("vSphere driver against vcsim", () => {
           await hv.destroyVm(clone, ctx());
         });
 
-        it("destroys a stopped VM, and destroying it again is no error", async () => {
+        it("destroys a stopped VM; destroying it again is no error, anything else on it is not-found", async () => {
           const clone = await hv.cloneVm(takeVm(), { name: "to-destroy" }, ctx());
           await hv.destroyVm(clone, ctx());
           expect(await hv.findVm({ id: clone.id }, ctx())).toBeUndefined();
           await hv.destroyVm(clone, ctx());
+          await expect(hv.start(clone, ctx())).rejects.toMatchObject({ kind: "not-found", message: expect.stringContaining("no longer exists") });
         });
 
         it("refuses a name several VMs carry, listing them with ids, unless the host tells them apart", async () => {
@@ -270,12 +312,13 @@ describeWithVcsim("vSphere driver against vcsim", () => {
           expect(await hv.findVm({ name: "clone" }, ctx())).toBeUndefined();
         });
 
-        it("destroys a stopped VM, and destroying it again is no error", async () => {
+        it("destroys a stopped VM; destroying it again is no error, anything else on it is not-found", async () => {
           const vm = takeVm();
           await hv.powerOff(vm, ctx());
           await hv.destroyVm(vm, ctx());
           expect(await hv.findVm({ id: vm.id }, ctx())).toBeUndefined();
           await hv.destroyVm(vm, ctx());
+          await expect(hv.listSnapshots(vm, ctx())).rejects.toMatchObject({ kind: "not-found" });
         });
       }
 
@@ -288,44 +331,37 @@ describeWithVcsim("vSphere driver against vcsim", () => {
   });
 });
 
-/**
- * Two VMs with one name, as a vCenter allows in different folders: moves VM `name` into a new
- * folder `folder` and renames it `newName`, with raw calls.
- */
-async function moveToNewFolderAndRename(sim: Vcsim, name: string, folder: string, newName: string): Promise<void> {
+/** Runs raw calls in a session of its own, for setting up what the driver does not do itself. */
+async function withRawSession(sim: Vcsim, fn: (call: Call, content: ServiceContent) => Promise<void>): Promise<void> {
   const transport = new SoapTransport({ endpoint: sim.url, connection: "setup", trust: { caCert: sim.caCert }, maxConcurrentRequests: 2, requestTimeoutMs: 10_000 });
   const session = new VimSession(transport, { username: sim.username, password: sim.password });
   const c = { deadline: Deadline.seconds(20, "setup"), operation: "setup" };
   try {
-    const vm = new MoRef("VirtualMachine", await sim.morefOf(name));
-    await session.unit(c, async (call) => {
-      const content = await session.serviceContent(c);
-      const parentOf = async (ref: MoRef) =>
-        refOf(
-          child(
-            child(
-              child(
-                child(
-                  await call("RetrievePropertiesEx", content.propertyCollector, {
-                    specSet: { propSet: { type: ref.type, pathSet: ["parent"] }, objectSet: { obj: ref, skip: false } },
-                    options: {},
-                  }),
-                  "returnval",
-                ),
-                "objects",
-              ),
-              "propSet",
-            ),
-            "val",
-          ),
-        )!;
-      const vmFolder = await parentOf(vm);
-      const created = refOf(child(await call("CreateFolder", vmFolder, { name: folder }), "returnval"))!;
-      await call("MoveIntoFolder_Task", created, { list: [vm] });
-      await call("Rename_Task", vm, { newName });
-    });
+    await session.unit(c, async (call) => fn(call, await session.serviceContent(c)));
   } finally {
     await session.logout();
     await transport.close();
   }
+}
+
+/**
+ * Two VMs with one name, as a vCenter allows in different folders: moves VM `name` into a new
+ * folder `folder` and renames it `newName`.
+ */
+async function moveToNewFolderAndRename(sim: Vcsim, name: string, folder: string, newName: string): Promise<void> {
+  const vm = new MoRef("VirtualMachine", await sim.morefOf(name));
+  await withRawSession(sim, async (call, content) => {
+    const parent = refOf((await readObject(call, content, vm, ["parent"]))?.props.get("parent"))!;
+    const created = refOf(child(await call("CreateFolder", parent, { name: folder }), "returnval"))!;
+    await call("MoveIntoFolder_Task", created, { list: [vm] });
+    await call("Rename_Task", vm, { newName });
+  });
+}
+
+/** Turns a (stopped) VM into a template. */
+async function markAsTemplate(sim: Vcsim, name: string): Promise<void> {
+  const vm = new MoRef("VirtualMachine", await sim.morefOf(name));
+  await withRawSession(sim, async (call) => {
+    await call("MarkAsTemplate", vm, {});
+  });
 }

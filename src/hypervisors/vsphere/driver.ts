@@ -92,11 +92,11 @@ export class VsphereHypervisor implements Hypervisor {
     return this.onVm("suspend", vm, ctx, (ref, c) => power.suspend(this.vim, ref, c));
   }
 
-  pause(vm: VmInfo): Promise<void> {
+  pause(vm: VmInfo, _ctx: OperationContext): Promise<void> {
     return Promise.reject(noPause("pause", vm));
   }
 
-  resume(vm: VmInfo): Promise<void> {
+  resume(vm: VmInfo, _ctx: OperationContext): Promise<void> {
     return Promise.reject(noPause("resume", vm));
   }
 
@@ -133,7 +133,8 @@ export class VsphereHypervisor implements Hypervisor {
   }
 
   destroyVm(vm: VmInfo, ctx: OperationContext): Promise<void> {
-    return this.onVm("destroy", vm, ctx, (ref, c) => destroyVm(this.vim, ref, c));
+    // A VM that is gone is destroyed already.
+    return this.onVm("destroy", vm, ctx, (ref, c) => destroyVm(this.vim, ref, vm.id, c), () => undefined);
   }
 
   /** Gives back this driver's share of the session; the last driver of the profile logs out. */
@@ -141,8 +142,8 @@ export class VsphereHypervisor implements Hypervisor {
     return this.lease.release();
   }
 
-  private onVm<T>(operation: string, vm: VmInfo, ctx: OperationContext, fn: (ref: MoRef, c: UnitContext) => Promise<T>): Promise<T> {
-    return this.op(operation, vm, ctx, (c) => inventory.onVm(this.vim, vm, c, (ref) => fn(ref, c)));
+  private onVm<T>(operation: string, vm: VmInfo, ctx: OperationContext, fn: (ref: MoRef, c: UnitContext) => Promise<T>, ifGone?: () => T): Promise<T> {
+    return this.op(operation, vm, ctx, (c) => inventory.onVm(this.vim, vm, c, (ref) => fn(ref, c), ifGone));
   }
 
   /** Names the operation and the VM in every error, keeping the server's words. */

@@ -17,16 +17,10 @@ export type VimFaultType =
   | "ToolsUnavailable"
   | "TaskInProgress"
   | "ManagedObjectNotFound"
-  | "NotFound"
   | "NotSupported"
   | "FileAlreadyExists"
-  | "DuplicateName"
-  | "AlreadyExists"
   | "InvalidArgument"
-  | "InvalidRequest"
-  | "InvalidName"
-  | "RequestCanceled"
-  | "SnapshotFault";
+  | "RequestCanceled";
 
 const KIND: Record<string, ErrorKind> = {
   InvalidLogin: "auth",

@@ -65,8 +65,15 @@ export function listVms(vim: Vim, ctx: UnitContext): Promise<VmRecord[]> {
 /** The VM the selector names, or undefined. An ambiguous name is an `invalid-input` error listing the candidates. */
 export async function findVm(vim: Vim, selector: VmSelector, ctx: UnitContext): Promise<VmRecord | undefined> {
   if (selector.id) {
-    const ref = await lookupId(vim, selector.id, ctx);
-    const found = ref && (await readVm(vim, ref, ctx));
+    const id = selector.id;
+    const cached = vim.cache.vmRefs.get(id);
+    let found = cached && (await readVm(vim, cached, ctx));
+    if (!found) {
+      // Not cached, or the cached moref is stale (the VM was re-registered): ask the server.
+      vim.cache.vmRefs.delete(id);
+      const ref = await lookupId(vim, id, ctx);
+      found = ref && (await readVm(vim, ref, ctx));
+    }
     // Both given: both must match, so that a VM renamed or replaced outside is not taken for ours.
     if (!found || (selector.name !== undefined && found.info.name !== selector.name)) return undefined;
     return found;
@@ -102,8 +109,6 @@ export async function readVm(vim: Vim, ref: MoRef, ctx: UnitContext): Promise<Vm
 /** The moref of a VM id: a moref as is, an instance UUID (or, failing that, a BIOS UUID) through FindByUuid. */
 async function lookupId(vim: Vim, id: string, ctx: UnitContext): Promise<MoRef | undefined> {
   if (isVmMoref(id)) return new MoRef("VirtualMachine", id);
-  const cached = vim.cache.vmRefs.get(id);
-  if (cached) return cached;
   return vim.session.unit(ctx, async (call) => {
     const content = await vim.session.serviceContent(ctx);
     const datacenter = vim.datacenterName ? await datacenterRef(vim, call, content) : undefined;
@@ -123,12 +128,17 @@ async function lookupId(vim: Vim, id: string, ctx: UnitContext): Promise<MoRef |
 
 /**
  * Runs `fn` on the VM's moref. A cached moref that no longer exists (ManagedObjectNotFound: the
- * server did nothing) is looked up again by id, and `fn` runs once more on the VM found.
+ * server did nothing) is looked up again by id, and `fn` runs once more on the VM found. When the
+ * VM does not exist (any more), `ifGone` answers instead, or it is a not-found error.
  */
-export async function onVm<T>(vim: Vim, vm: VmInfo, ctx: UnitContext, fn: (ref: MoRef) => Promise<T>): Promise<T> {
+export async function onVm<T>(vim: Vim, vm: VmInfo, ctx: UnitContext, fn: (ref: MoRef) => Promise<T>, ifGone?: () => T): Promise<T> {
+  const missing = () => {
+    if (ifGone) return ifGone();
+    throw gone(vm, ctx);
+  };
   const cached = vim.cache.vmRefs.get(vm.id);
   const ref = cached ?? (await lookupId(vim, vm.id, ctx));
-  if (!ref) throw gone(vm, ctx);
+  if (!ref) return missing();
   try {
     return await fn(ref);
   } catch (e) {
@@ -136,7 +146,7 @@ export async function onVm<T>(vim: Vim, vm: VmInfo, ctx: UnitContext, fn: (ref: 
     // The cached moref is stale (the VM was re-registered or replaced): look the id up again.
     vim.cache.vmRefs.delete(vm.id);
     const again = await lookupId(vim, vm.id, ctx);
-    if (!again || again.equals(ref)) throw gone(vm, ctx);
+    if (!again || again.equals(ref)) return missing();
     vim.cache.vmRefs.set(vm.id, again);
     return fn(again);
   }

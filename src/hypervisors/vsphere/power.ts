@@ -1,4 +1,4 @@
-import { isHypervisorError } from "../../core/errors";
+import { HypervisorError, isHypervisorError } from "../../core/errors";
 import { MoRef } from "./encode";
 import { isFault } from "./faults";
 import { readObject } from "./propertyCollector";
@@ -66,8 +66,13 @@ export async function shutdownGuest(vim: Vim, ref: MoRef, windowMs: number, ctx:
     } catch (e) {
       if (isFault(e, "InvalidPowerState") && (await powerStateOf(vim, ref, ctx)) === "poweredOff") return true;
       if (isFault(e, "ToolsUnavailable")) {
-        ctx.progress?.(`${ctx.operation}: VMware Tools is not running in the guest, so it cannot be asked to shut down`);
-        return false;
+        throw new HypervisorError("VMware Tools is not running in the guest, so it cannot be asked to shut down", {
+          kind: "unsupported",
+          code: "ToolsUnavailable",
+          operation: "graceful shutdown",
+          hint: 'Install or start VMware Tools in the guest, or use shutdown: "hard" or "graceful-then-hard"',
+          cause: e,
+        });
       }
       // Asking a guest that is already shutting down again is harmless.
       if (send >= MAX_SENDS || !isRepeatable(e)) throw e;

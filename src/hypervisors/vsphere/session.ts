@@ -106,6 +106,16 @@ export class VimSession {
     return this.unit(ctx, (call) => call(method, self, params, opts));
   }
 
+  /**
+   * Best-effort cleanup (destroying a filter or a collector): sent only while logged in, never
+   * logging in for it, errors ignored. What it would clean up goes with the session anyway.
+   */
+  async cleanup(method: string, self: MoRef, timeoutMs: number): Promise<void> {
+    const cookie = this.cookie;
+    if (!cookie) return;
+    await this.transport.call(method, self, {}, { deadline: new Deadline(timeoutMs, "vSphere cleanup"), cookie }).catch(() => undefined);
+  }
+
   /** Ends the session on the server (best effort, briefly bounded): sessions count against a server-wide limit. */
   async logout(): Promise<void> {
     const cookie = this.cookie;

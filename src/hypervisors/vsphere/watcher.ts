@@ -110,10 +110,8 @@ export class UpdateWatcher {
     const collector = this.collector;
     this.collector = undefined;
     if (!collector || collector.generation !== this.session.currentGeneration) return;
-    const ctx = { deadline: new Deadline(5000, "vSphere cleanup"), operation: "destroy property collector" };
-    await collector.ref
-      .then((ref) => this.session.unit(ctx, (call) => call("DestroyPropertyCollector", ref, {})))
-      .catch(() => undefined);
+    const ref = await collector.ref.catch(() => undefined);
+    if (ref) await this.session.cleanup("DestroyPropertyCollector", ref, this.options.requestTimeoutMs);
   }
 
   /** The collector of the current session, created on first use and again after a new Login. */
@@ -262,11 +260,12 @@ export class UpdateWatcher {
   /** Removes a finished waiter's filter, so that a long-lived collector does not collect filters. */
   private async dropFilter(entry: Entry): Promise<void> {
     const filter = entry.filter;
-    if (!filter || this.closed || entry.collector !== this.collector) return;
+    if (!filter) return;
     this.byFilter.delete(filter.value);
     entry.filter = undefined;
-    const ctx = { deadline: new Deadline(this.options.requestTimeoutMs, "vSphere cleanup"), operation: "destroy property filter" };
-    await this.session.invoke("DestroyPropertyFilter", filter, {}, ctx).catch(() => undefined);
+    // A filter of an older collector went with its session.
+    if (this.closed || entry.collector !== this.collector) return;
+    await this.session.cleanup("DestroyPropertyFilter", filter, this.options.requestTimeoutMs);
   }
 }
 

@@ -1,8 +1,11 @@
+import { Deadline } from "../../../src/core/deadline";
 import { isHypervisorError } from "../../../src/core/errors";
+import { VirtualBoxHypervisor } from "../../../src/hypervisors/virtualbox/driver";
 import { harness, type Harness, type Transport } from "./driverHarness";
 
 const TRANSPORTS: Transport[] = ["local", "ssh"];
 
+/** What depends on the transport (argument vectors, exit statuses, stderr, timing) runs both ways. */
 describe.each(TRANSPORTS)("VirtualBox power (%s)", (transport) => {
   let h: Harness;
   afterEach(() => h?.close());
@@ -29,22 +32,6 @@ describe.each(TRANSPORTS)("VirtualBox power (%s)", (transport) => {
     expect(h.sim.invocations()).toContainEqual(["startvm", vm.id, "--type", "headless"]);
   });
 
-  it("honours startvm's success line although the command exits 1", async () => {
-    h = await harness(transport, { vms: [{ name: "web" }], startvmExit1: 1 });
-    const vm = await h.vm("web");
-    await h.hv.start(vm, h.ctx());
-    expect((await h.vm("web")).state).toBe("running");
-    expect(h.sim.read().vms[0].starts).toBe(1);
-  });
-
-  it("leaves a running VM alone when asked to start it, and restores a saved one", async () => {
-    h = await harness(transport, { vms: [{ name: "up", state: "running" }, { name: "saved", state: "saved" }] });
-    await h.hv.start(await h.vm("up"), h.ctx());
-    expect(h.sim.invocations().some((a) => a[0] === "startvm")).toBe(false);
-    await h.hv.start(await h.vm("saved"), h.ctx());
-    expect((await h.vm("saved")).state).toBe("running");
-  });
-
   it("shuts a guest down through ACPI and reports when it stopped, waiting through 'stopping'", async () => {
     h = await harness(transport, { vms: [{ name: "web", state: "running" }] });
     const vm = await h.vm("web");
@@ -63,6 +50,48 @@ describe.each(TRANSPORTS)("VirtualBox power (%s)", (transport) => {
     await h.hv.powerOff(vm, h.ctx());
     expect((await h.vm("stubborn")).state).toBe("stopped");
     expect(h.sim.invocations()).toContainEqual(["controlvm", vm.id, "poweroff"]);
+  });
+
+  it("retries session-lock errors with backoff until they clear", async () => {
+    h = await harness(transport, { vms: [{ name: "web", state: "running" }], lockNext: 3 });
+    const vm = await h.vm("web");
+    await h.hv.pause(vm, h.ctx());
+    expect((await h.vm("web")).state).toBe("paused");
+    expect(h.sim.read().stats.injectedLocks).toBe(3);
+    expect(h.hv.stats.retries).toBe(3);
+    expect(h.progress.some((p) => /already locked for a session.*retrying/.test(p))).toBe(true);
+  });
+
+  it("detects an error printed with exit status 0 and does not take it for success", async () => {
+    h = await harness(transport, { vms: [{ name: "web", state: "running" }], lockNext: 1, exitZeroOnError: 1 });
+    const vm = await h.vm("web");
+    await h.hv.pause(vm, h.ctx());
+    expect(h.hv.stats.retries).toBe(1);
+    expect(h.sim.invocations().filter((a) => a[0] === "controlvm")).toHaveLength(2);
+    expect((await h.vm("web")).state).toBe("paused");
+  });
+});
+
+/** The rest of the power semantics, which the transport does not change, runs locally only. */
+describe("VirtualBox power semantics (local)", () => {
+  const transport: Transport = "local";
+  let h: Harness;
+  afterEach(() => h?.close());
+
+  it("honours startvm's success line although the command exits 1", async () => {
+    h = await harness(transport, { vms: [{ name: "web" }], startvmExit1: 1 });
+    const vm = await h.vm("web");
+    await h.hv.start(vm, h.ctx());
+    expect((await h.vm("web")).state).toBe("running");
+    expect(h.sim.read().vms[0].starts).toBe(1);
+  });
+
+  it("leaves a running VM alone when asked to start it, and restores a saved one", async () => {
+    h = await harness(transport, { vms: [{ name: "up", state: "running" }, { name: "saved", state: "saved" }] });
+    await h.hv.start(await h.vm("up"), h.ctx());
+    expect(h.sim.invocations().some((a) => a[0] === "startvm")).toBe(false);
+    await h.hv.start(await h.vm("saved"), h.ctx());
+    expect((await h.vm("saved")).state).toBe("running");
   });
 
   it("resumes a paused VM before pressing its power button", async () => {
@@ -105,25 +134,6 @@ describe.each(TRANSPORTS)("VirtualBox power (%s)", (transport) => {
     expect((err as Error).message).toMatch(/^reset of VM off \(.*\) failed: the VM is poweroff\. Only a running VM can be reset/);
   });
 
-  it("retries session-lock errors with backoff until they clear", async () => {
-    h = await harness(transport, { vms: [{ name: "web", state: "running" }], lockNext: 3 });
-    const vm = await h.vm("web");
-    await h.hv.pause(vm, h.ctx());
-    expect((await h.vm("web")).state).toBe("paused");
-    expect(h.sim.read().stats.injectedLocks).toBe(3);
-    expect(h.hv.stats.retries).toBe(3);
-    expect(h.progress.some((p) => /already locked for a session.*retrying/.test(p))).toBe(true);
-  });
-
-  it("detects an error printed with exit status 0 and does not take it for success", async () => {
-    h = await harness(transport, { vms: [{ name: "web", state: "running" }], lockNext: 1, exitZeroOnError: 1 });
-    const vm = await h.vm("web");
-    await h.hv.pause(vm, h.ctx());
-    expect(h.hv.stats.retries).toBe(1);
-    expect(h.sim.invocations().filter((a) => a[0] === "controlvm")).toHaveLength(2);
-    expect((await h.vm("web")).state).toBe("paused");
-  });
-
   it("gives up on a lock that never clears when the deadline comes, saying what kept refusing", async () => {
     h = await harness(transport, { vms: [{ name: "web", state: "running" }], lockRate: 1 });
     const vm = await h.vm("web");
@@ -138,5 +148,16 @@ describe.each(TRANSPORTS)("VirtualBox power (%s)", (transport) => {
     expect(h.progress.some((p) => /guru meditation/.test(p))).toBe(true);
     const err = await h.hv.start(await h.vm("stuck"), h.ctx()).catch((e: unknown) => e);
     expect((err as Error).message).toMatch(/power it off/);
+  });
+});
+
+describe("VirtualBox without VBoxManage (local)", () => {
+  it("says clearly that VBoxManage cannot be run, without retrying", async () => {
+    const hv = new VirtualBoxHypervisor("lab", { type: "virtualbox", vboxManage: "/nonexistent/VBoxManage" });
+    const started = Date.now();
+    const err = await hv.listVms({ deadline: new Deadline(20_000, "test operation") }).catch((e: unknown) => e);
+    expect(isHypervisorError(err, "unsupported")).toBe(true);
+    expect((err as Error).message).toMatch(/^list VMs failed \[ENOENT\]: cannot run \/nonexistent\/VBoxManage: spawn \/nonexistent\/VBoxManage ENOENT\. Install VirtualBox/);
+    expect(Date.now() - started).toBeLessThan(2000);
   });
 });

@@ -64,6 +64,7 @@ export interface SimVm {
   guest: SimGuest;
   bootedAt?: number | null;
   lockedUntil?: number;
+  locksAfterPoweroff?: number;
   pending: Array<{ at: number; state: SimVmState; booted?: boolean; poweredOff?: boolean }>;
   /** Counters the stand-in keeps, for tests to assert on. */
   starts?: number;
@@ -95,6 +96,8 @@ export interface SimKnobs {
   startvmExit1?: number | boolean;
   /** A VM keeps its session lock this long after it powered off. */
   lockAfterPoweroffMs?: number;
+  /** The next N commands that open a session on a VM that just powered off fail with the lock (deterministic). */
+  lockAfterPoweroffCommands?: number;
   /** The next N of a command ("snapshot take", "clonevm", "startvm", ...) happen but the process is killed before answering. */
   dropAnswer?: Record<string, number>;
   /** The next N of a command hang for hangMs before doing anything. */

@@ -68,17 +68,28 @@ export async function startSshServer(o: TestSshServerOptions = {}): Promise<Test
     });
     client.on("ready", () => {
       state.connections++;
+      // ssh2's server connection has setNoDelay like its client; @types/ssh2 only omits it.
+      (client as Connection & { setNoDelay(noDelay: boolean): void }).setNoDelay(true);
       client.on("session", (acceptSession) => {
         const session = acceptSession();
         session.on("exec", (accept, _reject, info) => {
           const stream = accept();
           state.commands.push(info.command);
-          const child = spawn("/bin/sh", ["-c", info.command], { env: { ...process.env, ...o.env } });
+          // Its own process group, so that closing the channel ends the whole command, as sshd's hangup does.
+          const child = spawn("/bin/sh", ["-c", info.command], { env: { ...process.env, ...o.env }, detached: true });
           child.stdout.on("data", (d: Buffer) => stream.write(d));
           child.stderr.on("data", (d: Buffer) => stream.stderr.write(d));
           stream.on("data", (d: Buffer) => child.stdin.write(d));
           stream.on("end", () => child.stdin.end());
-          stream.on("close", () => child.kill("SIGKILL"));
+          stream.on("close", () => {
+            if (child.exitCode === null && child.signalCode === null && child.pid) {
+              try {
+                process.kill(-child.pid, "SIGKILL");
+              } catch {
+                // already gone
+              }
+            }
+          });
           child.stdin.on("error", () => undefined);
           child.on("close", (code, signal) => {
             if (signal) stream.exit(signal.replace(/^SIG/, ""), false, "");

@@ -126,7 +126,7 @@ func main() {
 }
 
 type certificate struct {
-	pair                            tls.Certificate
+	pair                           tls.Certificate
 	certFile, keyFile, fingerprint string
 }
 

@@ -44,6 +44,8 @@ interface HiddenTask {
   revealAt: number;
   /** The real outcome as `changeSet` elements. */
   changes: string;
+  /** Whether a WaitForUpdatesEx answer said "running" already. */
+  shownRunning: boolean;
 }
 
 const SESSION = "vmware_soap_session";
@@ -231,7 +233,7 @@ export class VcsimProxy {
       let first = false;
       if (!this.seenTasks.has(task)) {
         this.seenTasks.add(task);
-        this.hidden.set(task, { revealAt: Date.now() + this.taskRunningMs, changes: asChangeSets(inner, entry) });
+        this.hidden.set(task, { revealAt: Date.now() + this.taskRunningMs, changes: asChangeSets(inner, entry), shownRunning: false });
         first = true;
       }
       const hidden = this.hidden.get(task);
@@ -253,18 +255,33 @@ export class VcsimProxy {
     return out;
   }
 
-  /** Answers a WaitForUpdatesEx with the outcome of the hidden tasks of its collector, when their time has come. */
+  /**
+   * Answers a WaitForUpdatesEx of a collector watching hidden tasks: at once with "running" for
+   * those not shown running yet, else, when their time has come, with their real outcome.
+   */
   private async reveal(call: Call): Promise<Upstream> {
     const pending = this.pendingReveals(call.self);
+    const version = childText(xmlPath(call.root, "Body", "WaitForUpdatesEx"), "version") ?? "";
+    const filterSet = (filter: string, task: string, changes: string) =>
+      `<filterSet><filter type="PropertyFilter">${filter}</filter><objectSet><kind>modify</kind><obj type="Task">${task}</obj>${changes}</objectSet></filterSet>`;
+    const notShown = pending.filter(([, t]) => !this.hidden.get(t)!.shownRunning);
+    if (notShown.length > 0) {
+      const sets = notShown.map(([filter, t]) => {
+        this.hidden.get(t)!.shownRunning = true;
+        const running = `<changeSet><name>info.state</name><op>assign</op><val xsi:type="TaskInfoState">running</val></changeSet>`;
+        const progress = `<changeSet><name>info.progress</name><op>assign</op><val xsi:type="xsd:int">50</val></changeSet>`;
+        return filterSet(filter, t, running + progress);
+      });
+      return ok(`<WaitForUpdatesExResponse xmlns="urn:vim25"><returnval><version>${version}</version>${sets.join("")}</returnval></WaitForUpdatesExResponse>`);
+    }
     const at = Math.min(...pending.map(([, t]) => this.hidden.get(t)!.revealAt));
     await sleep(Math.max(0, at - Date.now()));
-    const version = childText(xmlPath(call.root, "Body", "WaitForUpdatesEx"), "version") ?? "";
     const sets = pending
       .filter(([, t]) => this.hidden.has(t) && this.hidden.get(t)!.revealAt <= Date.now())
       .map(([filter, t]) => {
         const changes = this.hidden.get(t)!.changes;
         this.hidden.delete(t);
-        return `<filterSet><filter type="PropertyFilter">${filter}</filter><objectSet><kind>modify</kind><obj type="Task">${t}</obj>${changes}</objectSet></filterSet>`;
+        return filterSet(filter, t, changes);
       });
     const inner = sets.length ? `<returnval><version>${version}</version>${sets.join("")}</returnval>` : "";
     return ok(`<WaitForUpdatesExResponse xmlns="urn:vim25">${inner}</WaitForUpdatesExResponse>`);

@@ -1,3 +1,4 @@
+import { describe } from "@jest/globals";
 import { vcsimUnavailableSync } from "./index";
 
 /**

@@ -101,7 +101,7 @@ function unregisterLockError(vm) {
 /**
  * What every command that opens a session on the VM goes through: the inaccessible check, then
  * injected session-lock faults (the next N, or a seeded rate), then the lock a VM process holds a
- * moment after it powered off.
+ * moment after it powered off (for some time, or for the next N session commands).
  */
 function openSession(state, vm, command, lockError) {
   if (vm.inaccessible) {
@@ -115,9 +115,14 @@ function openSession(state, vm, command, lockError) {
   } else if (k.lockRate > 0 && random(state) < k.lockRate) {
     inject = true;
   }
-  if (inject || (vm.lockedUntil && Date.now() < vm.lockedUntil)) {
-    if (inject) state.stats.injectedLocks = (state.stats.injectedLocks || 0) + 1;
-    else state.stats.postPowerOffLocks = (state.stats.postPowerOffLocks || 0) + 1;
+  if (inject) {
+    state.stats.injectedLocks = (state.stats.injectedLocks || 0) + 1;
+    throw lockError(vm, command);
+  }
+  const countedLock = vm.locksAfterPoweroff > 0;
+  if (countedLock) vm.locksAfterPoweroff -= 1;
+  if (countedLock || (vm.lockedUntil && Date.now() < vm.lockedUntil)) {
+    state.stats.postPowerOffLocks = (state.stats.postPowerOffLocks || 0) + 1;
     throw lockError(vm, command);
   }
 }

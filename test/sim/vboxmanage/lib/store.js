@@ -85,6 +85,7 @@ function applyPhase(state, vm, p) {
     vm.bootedAt = null;
     // The VM process releases the session a moment after the state says "poweroff".
     vm.lockedUntil = p.at + (state.knobs.lockAfterPoweroffMs || 0);
+    vm.locksAfterPoweroff = state.knobs.lockAfterPoweroffCommands || 0;
   }
 }
 
