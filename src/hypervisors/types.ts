@@ -52,6 +52,8 @@ export interface Capabilities {
   linkedClone: boolean;
   /** Whether the guest can report IP addresses (agent / Tools / Guest Additions). */
   guestIp: boolean;
+  /** The snapshot names the hypervisor accepts, when it restricts them, so that `check` can say so. */
+  snapshotName?: { pattern: RegExp; rule: string };
 }
 
 export interface CreateSnapshotRequest {

@@ -67,7 +67,8 @@ export async function stopVm(hv: Hypervisor, vm: VmInfo, o: StopOptions, ctx: Op
   if (vm.state === "paused") await hv.resume(vm, ctx);
   const windowMs = Math.min(o.windowMs, ctx.deadline.remainingMs());
   ctx.progress?.(`${describeVm(vm)}: asking the guest to shut down (up to ${Math.round(windowMs / 1000)} s)`);
-  if (await askGuestToStop(hv, vm, windowMs, o.mode, ctx)) return;
+  const answer = await askGuestToStop(hv, vm, windowMs, o.mode, ctx);
+  if (answer === "stopped") return;
   if (o.mode === "graceful") {
     throw new HypervisorError(`the guest did not shut down within ${Math.round(windowMs / 1000)} s`, {
       kind: "timeout",
@@ -76,18 +77,27 @@ export async function stopVm(hv: Hypervisor, vm: VmInfo, o: StopOptions, ctx: Op
       hint: 'Raise shutdownTimeoutSeconds, check the guest reacts to ACPI / its agent, or use shutdown: "graceful-then-hard"',
     });
   }
-  ctx.progress?.(`${describeVm(vm)}: the guest did not shut down in time; powering off`);
+  if (answer === "timeout") ctx.progress?.(`${describeVm(vm)}: the guest did not shut down in time; powering off`);
   await hv.powerOff(vm, ctx);
 }
 
-/** The guest's answer; a guest that cannot be asked (no Tools or agent) falls back when the mode allows. */
-async function askGuestToStop(hv: Hypervisor, vm: VmInfo, windowMs: number, mode: ShutdownMode, ctx: OperationContext): Promise<boolean> {
+/**
+ * The guest's answer. A guest that cannot be asked (no Tools or agent) is "unaskable" when the mode
+ * allows a hard stop (said once here, so that the log does not also claim a timeout), else an error.
+ */
+async function askGuestToStop(
+  hv: Hypervisor,
+  vm: VmInfo,
+  windowMs: number,
+  mode: ShutdownMode,
+  ctx: OperationContext,
+): Promise<"stopped" | "timeout" | "unaskable"> {
   try {
-    return await hv.shutdownGuest(vm, windowMs, ctx);
+    return (await hv.shutdownGuest(vm, windowMs, ctx)) ? "stopped" : "timeout";
   } catch (e) {
     if (mode !== "graceful-then-hard" || !isHypervisorError(e, "unsupported")) throw e;
     ctx.progress?.(`${describeVm(vm)}: ${e.detail}; powering off`);
-    return false;
+    return "unaskable";
   }
 }
 

@@ -93,7 +93,13 @@ describe("VmSnapshot on Proxmox", () => {
     expect(sim.vms.get(100)!.snapshots.has("keep")).toBe(true);
   });
 
-  it("reports a name Proxmox refuses with the server's own message", async () => {
-    await expect(snapshot.create(await checked({ vm: { id: 100 }, name: "9lives" }))).rejects.toThrow(/create snapshot 9lives.*web-01 \(100 on pve1\)/);
+  it("refuses in check a name Proxmox would refuse", async () => {
+    const r = await snapshot.check!({}, { connection: "lab", vm: { id: 100 }, name: "9lives" });
+    expect(r.failures).toEqual([{ property: "name", reason: expect.stringMatching(/starting with a letter/) }]);
+  });
+
+  it("reports what the server refuses with its own message, naming the VM and operation", async () => {
+    sim.vms.get(100)!.lock = "backup";
+    await expect(snapshot.create(await checked({ vm: { id: 100 }, name: "locked", timeoutSeconds: 1 }))).rejects.toThrow(/snapshot.*web-01 \(100 on pve1\).*VM is locked \(backup\)/);
   });
 });

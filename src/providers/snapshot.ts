@@ -7,6 +7,7 @@ import { snapshotInputsSchema, type SnapshotInputs } from "./inputs";
 import { currentConnections, withHypervisor } from "./runtime";
 import { requireVm, storedSelector } from "./lookup";
 import { capabilityFailures } from "./capabilities";
+import { isUnknown } from "./unknown";
 
 export interface SnapshotOutputs extends SnapshotInputs {
   snapshotId: string;
@@ -26,9 +27,10 @@ const rules = {
 export const snapshotProvider: pulumi.dynamic.ResourceProvider = {
   async check(_olds, news) {
     return checkInputs(snapshotInputsSchema, news, (i) =>
-      capabilityFailures(currentConnections(), i.connection, (c) =>
-        i.includeMemory && !c.snapshotMemory ? [{ property: "includeMemory", reason: "this hypervisor cannot snapshot memory" }] : [],
-      ),
+      capabilityFailures(currentConnections(), i.connection, (c) => [
+        ...(i.includeMemory && !c.snapshotMemory ? [{ property: "includeMemory", reason: "this hypervisor cannot snapshot memory" }] : []),
+        ...(c.snapshotName && !isUnknown(i.name) && !c.snapshotName.pattern.test(i.name) ? [{ property: "name", reason: c.snapshotName.rule }] : []),
+      ]),
     );
   },
 
@@ -46,15 +48,16 @@ export const snapshotProvider: pulumi.dynamic.ResourceProvider = {
     return withHypervisor(inputs, `snapshot ${inputs.name}`, async (hv, ctx) => {
       const vm = await requireVm(hv, inputs.vm, ctx, `create snapshot ${inputs.name}`);
       const existing = onlyByName(await hv.listSnapshots(vm, ctx), inputs.name, vm);
-      const snap =
-        existing ??
-        (await hv.createSnapshot(vm, { name: inputs.name, description: inputs.description, includeMemory: inputs.includeMemory }, ctx));
       if (existing) {
         ctx.progress?.(`${describeVm(vm)}: snapshot "${inputs.name}" exists already (${existing.id}); adopting it`);
-        if ((inputs.description ?? "") !== existing.description)
-          await hv.updateSnapshotDescription(vm, existing.id, inputs.description ?? "", ctx);
+        const description = inputs.description ?? "";
+        if (description !== existing.description) await hv.updateSnapshotDescription(vm, existing.id, description, ctx);
+        // The outputs record the description as it is now, else the next diff would show a change that was made.
+        const adopted = { ...existing, description };
+        return { id: `${hv.connection}/${vm.id}/${existing.id}`, outs: outputs(inputs, vm, adopted, true) };
       }
-      return { id: `${hv.connection}/${vm.id}/${snap.id}`, outs: outputs(inputs, vm, snap, existing !== undefined) };
+      const snap = await hv.createSnapshot(vm, { name: inputs.name, description: inputs.description, includeMemory: inputs.includeMemory }, ctx);
+      return { id: `${hv.connection}/${vm.id}/${snap.id}`, outs: outputs(inputs, vm, snap, false) };
     });
   },
 

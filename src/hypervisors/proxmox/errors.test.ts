@@ -40,6 +40,8 @@ describe("Proxmox error answers", () => {
     [500, "can't remove VM 100 - protection mode enabled", "invalid-state"],
     [500, "unable to create VM 200: config file already exists", "conflict"],
     [500, "QEMU guest agent is not running", "invalid-state"],
+    [500, "No QEMU guest agent configured", "invalid-state"],
+    [500, "VM 100 qmp command 'guest-network-get-interfaces' failed - got timeout", "invalid-state"],
     [500, "something unexpected", "server"],
     [596, "Broken pipe", "server"],
   ] as const)("maps %d %s to %s", (status, text, kind) => {

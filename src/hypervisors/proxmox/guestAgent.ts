@@ -35,8 +35,6 @@ export async function guestIpAddresses(client: ProxmoxClient, vm: VmInfo, ctx: O
     return addressesOf(await client.get<AgentInterfaces>(api`/nodes/${node}/qemu/${vm.id}/agent/network-get-interfaces`, undefined, ctx));
   } catch (e) {
     if (isHypervisorError(e, "invalid-state")) return [];
-    // An agent that does not answer (guest still booting) times out inside QEMU: no address yet.
-    if (isHypervisorError(e, "server") && /qmp command|guest-network-get-interfaces/i.test(e.detail)) return [];
     throw e;
   }
 }

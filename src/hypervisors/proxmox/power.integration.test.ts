@@ -243,8 +243,15 @@ describe("guest addresses", () => {
     expect(await d.guestIpAddresses(await vm(100), ctx())).toEqual(["10.0.0.100"]);
   });
 
-  it("reports no address for a stopped VM or one without the agent", async () => {
+  it("reports no address, at once, for a stopped VM, one without the agent, or a paused one", async () => {
+    await d.pause(await vm(100), ctx());
+    for (const id of [101, 102, 100]) expect(await d.guestIpAddresses(await vm(id), ctx())).toEqual([]);
+    expect(sim.counters.byRoute["GET /nodes/{node}/qemu/{vmid}/agent/network-get-interfaces"]).toBe(3);
+  });
+
+  it("reports no address until the agent has started in a freshly started guest", async () => {
+    sim.configure({ agentStartupMs: 60_000 });
+    await d.start(await vm(101), ctx());
     expect(await d.guestIpAddresses(await vm(101), ctx())).toEqual([]);
-    expect(await d.guestIpAddresses(await vm(102), ctx())).toEqual([]);
   });
 });

@@ -43,6 +43,8 @@ export class Snapshots {
     const withMemory = isOnline(before) || isSaved(before);
     if (withMemory && !req.includeMemory) {
       call.progress?.(`${call.vm}: VirtualBox keeps the memory of a ${before.vmState} VM in its snapshots; "${req.name}" will include it`);
+    } else if (!withMemory && req.includeMemory) {
+      call.progress?.(`${call.vm}: the VM is ${before.vmState ?? "inaccessible"}, so there is no memory to save; "${req.name}" holds its disks only`);
     }
     let uncertain = false;
     return retryWithin(

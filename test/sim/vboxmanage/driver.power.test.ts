@@ -142,6 +142,16 @@ describe("VirtualBox power semantics (local)", () => {
     expect((err as Error).message).toMatch(/^pause of VM web \(.*\) failed: test operation timed out after 2 s; last seen: The machine 'web' is already locked for a session/);
   });
 
+  it("works with a Windows host's output: CRLF line ends and the VBoxManage.exe error prefix", async () => {
+    h = await harness(transport, { vms: [{ name: "win", description: "two\nlines" }], windows: true, lockNext: 1, exitZeroOnError: 1 });
+    const vm = await h.vm("win");
+    await h.hv.start(vm, h.ctx());
+    expect(h.hv.stats.retries).toBe(1); // the lock, printed as "VBoxManage.exe: error:" with exit 0, was seen
+    const snap = await h.hv.createSnapshot(vm, { name: "s", description: "d\ne", includeMemory: true }, h.ctx());
+    expect((await h.hv.listSnapshots(vm, h.ctx())).map((x) => [x.id, x.name, x.description])).toEqual([[snap.id, "s", "d\ne"]]);
+    expect((await h.vm("win")).state).toBe("running");
+  });
+
   it("reports a VM in guru meditation as unknown, with a message that says so", async () => {
     h = await harness(transport, { vms: [{ name: "stuck", state: "gurumeditation" }] });
     expect((await h.vm("stuck")).state).toBe("unknown");

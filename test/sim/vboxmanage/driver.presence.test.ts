@@ -77,6 +77,14 @@ describe("VirtualBox presence semantics (local)", () => {
     expect(isHypervisorError(node, "unsupported")).toBe(true);
   });
 
+  it("destroys an inaccessible VM without trying to stop it", async () => {
+    h = await harness("local", { vms: [{ name: "lost", inaccessible: true }] });
+    const [lost] = await h.hv.listVms(h.ctx());
+    await h.hv.destroyVm(lost, h.ctx());
+    expect(h.sim.read().vms).toEqual([]);
+    expect(h.sim.invocations().some((a) => a[0] === "controlvm" || a[0] === "discardstate")).toBe(false);
+  });
+
   it("counts a VM that is gone already as destroyed", async () => {
     h = await harness("local", { vms: [{ name: "old" }] });
     const vm = await h.vm("old");

@@ -434,8 +434,11 @@ function unregistervm(c) {
   const del = c.args.slice(2).some((a) => a === "--delete" || a === "--delete-all");
   c.tx((state) => {
     const vm = findMachine(state, c.args[1], "VBoxManageMisc.cpp", 232);
-    openSession(state, vm, "unregistervm", unregisterLockError);
-    if (WITH_CONSOLE.has(vm.state) || !STABLE.has(vm.state)) throw unregisterLockError(vm);
+    // Unregistering is how an inaccessible VM is got rid of: it needs no session.
+    if (!vm.inaccessible) {
+      openSession(state, vm, "unregistervm", unregisterLockError);
+      if (WITH_CONSOLE.has(vm.state) || !STABLE.has(vm.state)) throw unregisterLockError(vm);
+    }
     state.vms = state.vms.filter((v) => v !== vm);
     state.unregistered = (state.unregistered || []).concat([{ uuid: vm.uuid, name: vm.name, deleted: del }]);
   });
