@@ -138,7 +138,18 @@ export class SshRunner implements CommandRunner {
         if (!ready) reject(new HypervisorError(`the SSH connection to ${this.endpoint} closed during the handshake`, { kind: "transport" }));
         this.forget(c);
       });
-      c.connect(config);
+      try {
+        c.connect(config);
+      } catch (e) {
+        // ssh2 parses the key before connecting; its message names the problem, not the key.
+        reject(
+          new HypervisorError(`cannot use the SSH credentials of connection "${this.connection}": ${(e as Error).message}`, {
+            kind: "invalid-input",
+            hint: "Give ssh.privateKey as the key's text (OpenSSH or PEM); an encrypted key also needs ssh.passphrase",
+            cause: e,
+          }),
+        );
+      }
     });
   }
 

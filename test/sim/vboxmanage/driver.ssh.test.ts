@@ -55,6 +55,16 @@ describe("VirtualBox over SSH: the connection", () => {
     expect(redact("wrong-password-123")).toBe("[redacted]");
   });
 
+  it("says which setting is wrong when the private key cannot be read", async () => {
+    const garbled = "-----BEGIN OPENSSH PRIVATE KEY-----\nnot a key\n-----END OPENSSH PRIVATE KEY-----\n";
+    const hv = new VirtualBoxHypervisor("lab", { type: "virtualbox", ssh: ssh({ privateKey: garbled }) });
+    const err = await hv.listVms(ctx()).catch((e: unknown) => e);
+    await hv.close();
+    expect(isHypervisorError(err, "invalid-input")).toBe(true);
+    expect((err as Error).message).toMatch(/cannot use the SSH credentials of connection "lab": .*Give ssh\.privateKey as the key's text/);
+    expect((err as Error).message).not.toContain("not a key");
+  });
+
   it("runs every command of a profile over one connection, many at once, and reconnects after a drop", async () => {
     const hv = new VirtualBoxHypervisor("lab", { type: "virtualbox", maxConcurrentRequests: 4, ssh: ssh({ password: server.password }) });
     const uuids = sim.read().vms.map((v) => v.uuid);
