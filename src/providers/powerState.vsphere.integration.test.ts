@@ -109,6 +109,14 @@ describeWithVcsim("VmPowerState on vSphere", () => {
       expect(changes()).toEqual({ ShutdownGuest: 1 });
     });
 
+    it("powers off at once with shutdown: hard, without asking the guest", async () => {
+      const vm = takeVm();
+      const changes = since();
+      const { result } = await up({ vm: { id: vm.id }, state: "stopped", shutdown: "hard" });
+      expect(result.outs.state).toBe("stopped");
+      expect(changes()).toEqual({ PowerOffVM_Task: 1 });
+    });
+
     it("powers off after the window when the guest ignores the shutdown request (graceful-then-hard)", async () => {
       const vm = takeVm();
       await v.sim.setGuest(vm.name, { shutdown: "ignore" });

@@ -47,4 +47,33 @@ describe("parseXml", () => {
   it("refuses what is not XML with a server error", () => {
     expect(() => parseXml("<html><body>Bad gateway")).toThrow(expect.objectContaining({ kind: "server", code: "MalformedAnswer" }));
   });
+
+  it.each([
+    ["a cut-off answer", `<r><objects><obj type="VirtualMachine">vm-1</obj>`, /not closed/],
+    ["a tag cut off inside its attributes", `<r><obj type="VirtualMach`, /cut off/],
+    ["crossed tags", `<r><a></r></a>`, /<\/r> closes <a>/],
+    ["two roots", `<r/><s/>`, /more than one root/],
+    ["text beside the root", `<r/>trailing`, /outside the root/],
+    ["an undeclared entity", `<r>&nbsp;</r>`, /unknown entity/],
+    ["a bare ampersand", `<r>a & b</r>`, /unknown entity or a bare "&"/],
+    ["an unquoted attribute", `<r type=VirtualMachine/>`, /not quoted/],
+    ["a repeated attribute", `<r type="a" type="b"/>`, /appears twice/],
+  ])("refuses %s", (_what, xml, message) => {
+    expect(() => parseXml(xml)).toThrow(message);
+  });
+
+  it("reads CDATA as text, skips comments and the declaration, and keeps self-closed elements", () => {
+    const el = parseXml(`<?xml version="1.0" encoding="UTF-8"?>\n<!-- note --><r><a><![CDATA[<not a tag> &amp;]]></a><!-- inner --><b/><c type="Task"/></r>\n`);
+    expect(childText(el, "a")).toBe("<not a tag> &amp;");
+    expect(el.children.map((c) => c.name)).toEqual(["a", "b", "c"]);
+    expect(child(el, "c")).toMatchObject({ refType: "Task", text: "" });
+  });
+
+  it("resolves a prefix declared on an outer element after an inner element declared another", () => {
+    const el = parseXml(
+      `<r xmlns:x="http://www.w3.org/2001/XMLSchema-instance"><a xmlns:y="urn:other"><v y:type="No">1</v></a><v x:type="xsd:boolean">true</v></r>`,
+    );
+    expect(path(el, "a", "v")?.xsiType).toBeUndefined();
+    expect(child(el, "v")?.xsiType).toBe("boolean");
+  });
 });

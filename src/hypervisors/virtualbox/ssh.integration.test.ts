@@ -1,10 +1,10 @@
-import { Deadline } from "../../../src/core/deadline";
-import { isHypervisorError } from "../../../src/core/errors";
-import { redact } from "../../../src/core/redact";
-import { VirtualBoxHypervisor } from "../../../src/hypervisors/virtualbox/driver";
-import { harness, type Harness } from "./driverHarness";
-import { createVBoxSim, type VBoxSim } from "./index";
-import { startSshServer, type TestSshServer } from "./sshServer";
+import { Deadline } from "../../core/deadline";
+import { isHypervisorError } from "../../core/errors";
+import { redact } from "../../core/redact";
+import { VirtualBoxHypervisor } from "./driver";
+import { harness, type Harness } from "../../../test/sim/vboxmanage/driverHarness";
+import { createVBoxSim, type VBoxSim } from "../../../test/sim/vboxmanage";
+import { startSshServer, type TestSshServer } from "../../../test/sim/vboxmanage/sshServer";
 
 const ctx = () => ({ deadline: new Deadline(20_000, "test operation") });
 

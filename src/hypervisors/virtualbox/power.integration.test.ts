@@ -1,7 +1,7 @@
-import { Deadline } from "../../../src/core/deadline";
-import { isHypervisorError } from "../../../src/core/errors";
-import { VirtualBoxHypervisor } from "../../../src/hypervisors/virtualbox/driver";
-import { harness, type Harness, type Transport } from "./driverHarness";
+import { Deadline } from "../../core/deadline";
+import { isHypervisorError } from "../../core/errors";
+import { VirtualBoxHypervisor } from "./driver";
+import { harness, type Harness, type Transport } from "../../../test/sim/vboxmanage/driverHarness";
 
 const TRANSPORTS: Transport[] = ["local", "ssh"];
 

@@ -1,8 +1,8 @@
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { isHypervisorError } from "../../../src/core/errors";
-import { harness, type Harness, type Transport } from "./driverHarness";
+import { isHypervisorError } from "../../core/errors";
+import { harness, type Harness, type Transport } from "../../../test/sim/vboxmanage/driverHarness";
 
 /**
  * Names reach VBoxManage literally: an argument vector locally, single-quoted words through the

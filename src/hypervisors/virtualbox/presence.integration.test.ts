@@ -1,5 +1,5 @@
-import { isHypervisorError } from "../../../src/core/errors";
-import { harness, type Harness, type Transport } from "./driverHarness";
+import { isHypervisorError } from "../../core/errors";
+import { harness, type Harness, type Transport } from "../../../test/sim/vboxmanage/driverHarness";
 
 const TRANSPORTS: Transport[] = ["local", "ssh"];
 
