@@ -3,7 +3,10 @@
  * instead, on the simulators of this repository. Prints a Markdown table (median, min, max of
  * several runs) and writes bench/results.json. Not part of `npm test`.
  *
- *   node build/bench/run.js [--runs N] [--big-runs N] [--only inventory,latency,scale,weight]
+ *   node build/bench/run.js [--runs N] [--scale-runs N] [--big-runs N] [--only weight,inventory,latency,scale]
+ *
+ * --runs: runs of the inventory, latency and cold-start figures (default 5); --scale-runs: runs
+ * of the 50- and 200-resource stacks (default 3); --big-runs: of the 500-resource stacks (default 2).
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -27,12 +30,13 @@ const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<ResultRow[]>> = 
 
 interface Args {
   runs: number;
+  scaleRuns: number;
   bigRuns: number;
   only: string[];
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { runs: 5, bigRuns: 3, only: Object.keys(BENCHMARKS) };
+  const args: Args = { runs: 5, scaleRuns: 3, bigRuns: 2, only: Object.keys(BENCHMARKS) };
   for (let i = 0; i < argv.length; i++) {
     const value = () => {
       const v = argv[++i];
@@ -45,12 +49,13 @@ function parseArgs(argv: string[]): Args {
       return n;
     };
     if (argv[i] === "--runs") args.runs = count("--runs");
+    else if (argv[i] === "--scale-runs") args.scaleRuns = count("--scale-runs");
     else if (argv[i] === "--big-runs") args.bigRuns = count("--big-runs");
     else if (argv[i] === "--only") {
       args.only = value().split(",");
       const unknown = args.only.filter((b) => !(b in BENCHMARKS));
       if (unknown.length) throw new Error(`unknown benchmark ${unknown.join(", ")} (known: ${Object.keys(BENCHMARKS).join(", ")})`);
-    } else throw new Error(`unknown argument "${argv[i]}" (usage: run.js [--runs N] [--big-runs N] [--only ${Object.keys(BENCHMARKS).join(",")}])`);
+    } else throw new Error(`unknown argument "${argv[i]}" (usage: run.js [--runs N] [--scale-runs N] [--big-runs N] [--only ${Object.keys(BENCHMARKS).join(",")}])`);
   }
   return args;
 }
@@ -63,7 +68,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   log(`Machine: ${machine}`);
   const workDir = mkdtempSync(join(tmpdir(), "hypervisor-bench-"));
-  const ctx: BenchContext = { runs: args.runs, bigRuns: args.bigRuns, workDir, log };
+  const ctx: BenchContext = { runs: args.runs, scaleRuns: args.scaleRuns, bigRuns: args.bigRuns, workDir, log };
   const results: ResultRow[] = [];
   try {
     for (const name of args.only) results.push(...(await BENCHMARKS[name](ctx)));

@@ -6,6 +6,8 @@ import type { OperationContext } from "../../src/hypervisors";
 /** What every benchmark gets: how many runs, where to say what it does, and scratch space. */
 export interface BenchContext {
   runs: number;
+  /** Runs of the 50- and 200-resource scale steps. */
+  scaleRuns: number;
   /** Runs of the 500-resource scale step (the slowest). */
   bigRuns: number;
   workDir: string;

@@ -1,5 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
-import { HypervisorError } from "../core/errors";
+import { HypervisorError, isHypervisorError } from "../core/errors";
 import { pollUntil } from "../core/poll";
 import { describeVm, type Hypervisor, type ObservedState, type OperationContext, type VmInfo } from "../hypervisors";
 import { checkInputs } from "./check";
@@ -116,8 +116,14 @@ async function waitForIp(hv: Hypervisor, vm: VmInfo, ctx: OperationContext): Pro
   ctx.progress?.(`${describeVm(vm)}: waiting for the guest to report an IP address`);
   return pollUntil(
     async () => {
-      const ips = await hv.guestIpAddresses(vm, ctx);
-      return ips.length ? ips : undefined;
+      try {
+        const ips = await hv.guestIpAddresses(vm, ctx);
+        return ips.length ? ips : undefined;
+      } catch (e) {
+        // A read cut short by the deadline itself: the answer is "no address in time", said below.
+        if (isHypervisorError(e, "timeout") && ctx.deadline.expired()) return undefined;
+        throw e;
+      }
     },
     {
       deadline: ctx.deadline,

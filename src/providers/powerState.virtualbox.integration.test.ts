@@ -159,12 +159,12 @@ describe.each(["local", "ssh"] as VBoxTransport[])("VmPowerState on VirtualBox (
 
   it("gives up waiting for an address when the guest has no Guest Additions, naming them", async () => {
     v.sim.update((s) => {
-      s.vms.find((vm) => vm.name === "app")!.guest.additions = false;
+      s.vms.find((vm) => vm.name === "db")!.guest.additions = false;
     });
-    await expect(up({ vm: { name: "app" }, state: "running", waitForIp: true, timeoutSeconds: 1.5 })).rejects.toThrow(
+    await expect(up({ vm: { name: "db" }, state: "running", waitForIp: true, timeoutSeconds: 2 })).rejects.toThrow(
       /reported no IP address in time.*Guest Additions/,
     );
-    expect(stateOf("app")).toBe("running");
+    expect(stateOf("db")).toBe("running");
   });
 
   it("restores the state the VM had before on delete with onDelete: restore, and leaves it by default", async () => {

@@ -1,7 +1,4 @@
 import { execFile } from "node:child_process";
-import { Deadline } from "../../src/core/deadline";
-import type { OperationContext } from "../../src/hypervisors";
-import { VirtualBoxHypervisor } from "../../src/hypervisors/virtualbox/driver";
 import { configure } from "../../src/providers";
 import { resetConnections } from "../../src/providers/runtime";
 import { createVBoxSim, type SimKnobs, type SimVmSeed, type VBoxSim } from "../sim/vboxmanage";
@@ -13,20 +10,22 @@ import { startSshServer, type TestSshServer } from "../sim/vboxmanage/sshServer"
  * provider module configured for it as the provider host would do it: `hypervisor:connections`
  * as JSON text with the profile "lab".
  *
- * `outside` is a driver of its own (another connection name) on the same machines: what someone
- * at the VirtualBox host does behind the stack's back. `byHand` runs one VBoxManage command the
- * way that person would type it.
+ * What someone at the VirtualBox host does behind the stack's back is `byHand`: one VBoxManage
+ * command run as that person would type it; tests read the machines from the stand-in's state.
  */
 export type VBoxTransport = "local" | "ssh";
 
-export interface ConfiguredVirtualBox {
+export interface StartedVirtualBox {
   transport: VBoxTransport;
   sim: VBoxSim;
   server?: TestSshServer;
-  /** The profile "lab" as the stack's secret holds it. */
+  /** The connection profile as the stack's secret holds it. */
   profile: Record<string, unknown>;
+}
+
+/** Started, and the provider module configured with the profile as "lab". */
+export interface ConfiguredVirtualBox extends StartedVirtualBox {
   connectionsJson: string;
-  outside: VirtualBoxHypervisor;
 }
 
 export interface ConfiguredVirtualBoxOptions extends SimKnobs {
@@ -37,12 +36,11 @@ export interface ConfiguredVirtualBoxOptions extends SimKnobs {
 }
 
 /** A stand-in with quick transitions (the knobs' default of 200 ms would only slow the suites). */
-export async function startVirtualBox(o: ConfiguredVirtualBoxOptions = {}): Promise<Omit<ConfiguredVirtualBox, "connectionsJson">> {
+export async function startVirtualBox(o: ConfiguredVirtualBoxOptions = {}): Promise<StartedVirtualBox> {
   const { transport = "local", vms, auth = "key", ...knobs } = o;
   const sim = createVBoxSim({ transitionMs: 30, vms, ...knobs });
   const server = transport === "ssh" ? await startSshServer({ env: sim.env }) : undefined;
-  const outside = new VirtualBoxHypervisor("outside", { type: "virtualbox", vboxManage: sim.vboxManagePath });
-  return { transport, sim, server, profile: virtualboxProfile(sim, server, auth), outside };
+  return { transport, sim, server, profile: virtualboxProfile(sim, server, auth) };
 }
 
 export async function startConfiguredVirtualBox(o: ConfiguredVirtualBoxOptions = {}): Promise<ConfiguredVirtualBox> {
@@ -53,9 +51,8 @@ export async function startConfiguredVirtualBox(o: ConfiguredVirtualBoxOptions =
   return { ...v, connectionsJson };
 }
 
-export async function stopConfiguredVirtualBox(v: Pick<ConfiguredVirtualBox, "sim" | "server" | "outside"> | undefined): Promise<void> {
+export async function stopConfiguredVirtualBox(v: StartedVirtualBox | undefined): Promise<void> {
   await resetConnections();
-  await v?.outside.close();
   await v?.server?.close();
   v?.sim.cleanup();
 }
@@ -73,10 +70,6 @@ export function virtualboxProfile(sim: VBoxSim, server?: TestSshServer, auth: "k
       ...(auth === "key" ? { privateKey: server.clientPrivateKey } : { password: server.password }),
     },
   };
-}
-
-export function opContext(seconds = 30): OperationContext {
-  return { deadline: Deadline.seconds(seconds, "test setup") };
 }
 
 /** Runs the stand-in VBoxManage with these arguments, as someone at the host's terminal would. */

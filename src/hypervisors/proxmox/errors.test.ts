@@ -16,6 +16,12 @@ describe("Proxmox error answers", () => {
     expect(answerMessage(answer(502, "", "<html>bad gateway</html>"))).toBe("HTTP 502");
   });
 
+  it("refuses at once on a hibernated VM's lock, which no wait clears, and says how to clear it", () => {
+    const e = errorFromAnswer(answer(500, "VM is locked (suspended)"), "DELETE /x");
+    expect(isRefusedForNow(e)).toBe(false);
+    expect(e.message).toMatch(/hibernated .* start it \(state: running\) first/);
+  });
+
   it("lists the reason for each refused parameter of a 400", () => {
     const e = errorFromAnswer(
       answer(400, "Parameter verification failed.", '{"data":null,"errors":{"name":"invalid format - value does not look like a valid DNS name\\n","newid":"value must be at least 100"}}'),
@@ -32,6 +38,7 @@ describe("Proxmox error answers", () => {
     [403, "Permission check failed (/vms/100, VM.PowerMgmt)", "permission"],
     [501, "Method 'GET /nodes/pve1/qemu/100/nothing' not implemented", "unsupported"],
     [500, "VM is locked (snapshot)", "locked"],
+    [500, "VM is locked (suspended)", "invalid-state"],
     [500, "can't lock file '/var/lock/qemu-server/lock-100.conf' - got timeout", "locked"],
     [500, "Configuration file 'nodes/pve1/qemu-server/100.conf' does not exist", "not-found"],
     [500, "VM 100 not running", "invalid-state"],

@@ -6,7 +6,16 @@ import { redact } from "../../core/redact";
  * as the HTTP reason phrase of a refused request, and as the exit status of a failed task, so
  * both paths classify through `kindOfMessage`.
  */
+/**
+ * A hibernated VM's lock "suspended" is its state, not an operation that will end: only a start
+ * (or a stop that discards the saved state) clears it, so waiting for it would only burn the timeout.
+ */
+const HIBERNATED_LOCK = /VM is locked \(suspended\)/i;
+const HIBERNATED_HINT =
+  "The VM is hibernated (suspended to disk), and Proxmox refuses snapshots, rollbacks and clones of it; start it (state: running) first, or stop it, which discards its saved state";
+
 const MESSAGE_KINDS: Array<[RegExp, ErrorKind]> = [
+  [HIBERNATED_LOCK, "invalid-state"],
   [/VM is locked|can't lock file|got lock timeout/i, "locked"],
   [/already used|already exists/i, "conflict"],
   [/does not exist|no such (vm|snapshot)|not found/i, "not-found"],
@@ -79,7 +88,7 @@ export function errorFromAnswer(a: ErrorAnswer, request: string): HypervisorErro
   }
   if (status === 400) return d(kindOfMessage(message, "invalid-input"));
   if (status === 404) return d("not-found");
-  return d(kindOfMessage(message));
+  return d(kindOfMessage(message), HIBERNATED_LOCK.test(message) ? HIBERNATED_HINT : undefined);
 }
 
 /**

@@ -41,10 +41,14 @@ export class Power {
     await this.expect(uuid, call, (i) => i.vmState === "running");
   }
 
-  /** Hard power-off; a saved state is discarded. */
+  /**
+   * Hard power-off; a saved state is discarded. An inaccessible VM cannot be running (VirtualBox
+   * cannot read the settings it would start from) and has no session to ask: there is nothing to
+   * power off, and destroying it (the provider stops a VM before destroying it) must not fail here.
+   */
   async powerOff(uuid: string, call: Call): Promise<void> {
     const info = await settled(this.vbox, uuid, call);
-    if (isStopped(info)) return;
+    if (isStopped(info) || info.inaccessible) return;
     if (isSaved(info)) {
       await this.vbox.discardState(uuid, call);
     } else {

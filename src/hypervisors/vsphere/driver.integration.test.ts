@@ -69,6 +69,20 @@ describeWithVcsim("vSphere driver against vcsim", () => {
         expect(await hv.findVm({ name: "no such VM" }, ctx())).toBeUndefined();
         expect(await hv.findVm({ id: vms[0].id, name: vms[1].name }, ctx())).toBeUndefined();
       });
+
+      it("reads each host's name once when many VMs of it are looked up at once", async () => {
+        // A driver of its own: nothing cached yet, as in a provider host that just started.
+        const fresh = new VsphereHypervisor("fresh", { type: "vsphere", endpoint: sim.url, username: sim.username, password: sim.password, caCert: sim.caCert });
+        try {
+          const found = await Promise.all(vms.slice(0, 8).map((vm) => fresh.findVm({ id: vm.id }, ctx())));
+          expect(found).toEqual(vms.slice(0, 8));
+          const hosts = new Set(found.map((vm) => vm?.node)).size;
+          // One read per VM, one per distinct host.
+          expect(fresh.stats.sent.get("RetrievePropertiesEx")).toBe(8 + hosts);
+        } finally {
+          await fresh.close();
+        }
+      });
     });
 
     describe("power", () => {

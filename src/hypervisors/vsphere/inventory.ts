@@ -98,12 +98,24 @@ export async function readVm(vim: Vim, ref: MoRef, ctx: UnitContext): Promise<Vm
   const object = await vim.session.unit(ctx, async (call) => readObject(call, await vim.session.serviceContent(ctx), ref, VM_PATHS));
   if (!object) return undefined;
   const host = refOf(object.props.get("runtime.host"));
-  if (host && !vim.cache.hostNames.has(host.value)) {
-    const h = await vim.session.unit(ctx, async (call) => readObject(call, await vim.session.serviceContent(ctx), host, ["name"]));
-    const name = h?.props.get("name")?.text;
-    if (name !== undefined) vim.cache.hostNames.set(host.value, name);
-  }
+  if (host && !vim.cache.hostNames.has(host.value)) await readHostName(vim, host, ctx);
   return remember(vim, recordOf(vim, object));
+}
+
+/** Reads a host's name into the cache; callers that ask while a read of that host is under way share it. */
+function readHostName(vim: Vim, host: MoRef, ctx: UnitContext): Promise<void> {
+  let pending = vim.cache.hostNameReads.get(host.value);
+  if (!pending) {
+    pending = vim.session
+      .unit(ctx, async (call) => readObject(call, await vim.session.serviceContent(ctx), host, ["name"]))
+      .then((h) => {
+        const name = h?.props.get("name")?.text;
+        if (name !== undefined) vim.cache.hostNames.set(host.value, name);
+      })
+      .finally(() => vim.cache.hostNameReads.delete(host.value));
+    vim.cache.hostNameReads.set(host.value, pending);
+  }
+  return pending;
 }
 
 /** The moref of a VM id: a moref as is, an instance UUID (or, failing that, a BIOS UUID) through FindByUuid. */

@@ -93,7 +93,8 @@ export async function withContainerView<T>(
   recursive: boolean,
   fn: (view: MoRef) => Promise<T>,
 ): Promise<T> {
-  const answer = await call("CreateContainerView", content.viewManager, { container, type: [...types], recursive });
+  // Safe to send again after a lost answer: a second view is harmless, and ends with the session.
+  const answer = await call("CreateContainerView", content.viewManager, { container, type: [...types], recursive }, { idempotent: true });
   const view = refOf(child(answer, "returnval"));
   if (!view) throw malformed("CreateContainerView answered without a view");
   try {

@@ -43,7 +43,7 @@ export interface CallOpts {
    */
   idempotent?: boolean;
   timeoutMs?: number;
-  unlimited?: boolean;
+  longPoll?: boolean;
   signal?: AbortSignal;
 }
 
@@ -94,11 +94,21 @@ export class VimSession {
       try {
         return await fn(this.caller(ctx));
       } catch (e) {
-        if (attempt > 1 || !isFault(e, "NotAuthenticated")) throw e;
+        if (attempt > 1 || !this.endedUnder(e, generation)) throw e;
         if (this.generation === generation) this.cookie = undefined;
         ctx.progress?.(`the vSphere session ended; logging in again to ${this.transport.endpoint}`);
       }
     }
+  }
+
+  /**
+   * Whether a unit failed because the session it started in ended: NotAuthenticated, or
+   * ManagedObjectNotFound once another unit has logged in again meanwhile. The views and filters
+   * this unit made went with the old session, while its later calls carried the new session's
+   * cookie, so the server no longer knows them; it did nothing, and the unit may run again.
+   */
+  private endedUnder(e: unknown, generation: number): boolean {
+    return isFault(e, "NotAuthenticated") || (isFault(e, "ManagedObjectNotFound") && this.generation !== generation);
   }
 
   /** A unit of one call. */

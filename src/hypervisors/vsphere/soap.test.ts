@@ -91,6 +91,40 @@ describe("SoapTransport", () => {
     await t.close();
   });
 
+  it("counts a long poll within the limit, so the server never sees more than maxConcurrentRequests", async () => {
+    // Requests in flight at the server: counted on arrival, and again as done just before the answer leaves
+    // (a timer of the same length set earlier fires first).
+    let inFlight = 0;
+    let peak = 0;
+    const held = (method: string, delayMs: number) => () => {
+      peak = Math.max(peak, ++inFlight);
+      setTimeout(() => inFlight--, delayMs);
+      return { ...answer(method, ""), delayMs };
+    };
+    vim.on("WaitForUpdatesEx", held("WaitForUpdatesEx", 150));
+    vim.on("CurrentTime", held("CurrentTime", 30));
+    const t = transport({ maxConcurrentRequests: 2 });
+    const poll = t.call("WaitForUpdatesEx", SI, {}, { deadline: deadline(), longPoll: true });
+    await Promise.all(Array.from({ length: 4 }, () => t.call("CurrentTime", SI, {}, { deadline: deadline() })));
+    await poll;
+    expect(vim.calls("CurrentTime")).toHaveLength(4);
+    expect(peak).toBe(2);
+    await t.close();
+  });
+
+  it("lets a long poll past a limit of 1, so that it cannot stall the calls it waits for", async () => {
+    vim.on("WaitForUpdatesEx", { ...answer("WaitForUpdatesEx", ""), delayMs: 150 });
+    vim.on("CurrentTime", answer("CurrentTime", ""));
+    const t = transport({ maxConcurrentRequests: 1 });
+    const poll = t.call("WaitForUpdatesEx", SI, {}, { deadline: deadline(), longPoll: true });
+    let pollDone = false;
+    void poll.then(() => (pollDone = true));
+    await t.call("CurrentTime", SI, {}, { deadline: deadline() });
+    expect(pollDone).toBe(false);
+    await poll;
+    await t.close();
+  });
+
   it("refuses an answer that is not the SOAP it should be", async () => {
     vim.on("CurrentTime", { body: "<html><body>Login page</body></html>" });
     const t = transport();

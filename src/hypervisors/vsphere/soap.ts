@@ -33,10 +33,12 @@ export interface CallOptions {
   /** A bound for this request instead of the profile's request timeout (long polls wait longer). */
   timeoutMs?: number;
   /**
-   * Long polls (WaitForUpdatesEx) skip the concurrency limit: they cost the server nothing while
-   * they wait, and holding a slot for minutes would starve the operations they wait for.
+   * A long poll (WaitForUpdatesEx). It takes a slot of the concurrency limit like any request, so
+   * that the server never sees more than maxConcurrentRequests at once; only with a limit of 1 does
+   * it go past the limit, since holding the one slot for up to maxWaitSeconds would stall every
+   * other call, including the ones it waits for.
    */
-  unlimited?: boolean;
+  longPoll?: boolean;
   /** Cancels the request early (closing the driver). */
   signal?: AbortSignal;
 }
@@ -58,6 +60,7 @@ export class SoapTransport {
     this.limiter = new Limiter(options.maxConcurrentRequests);
     this.agent = new Agent({
       connect: tlsConnector(options.trust, options.connection, options.requestTimeoutMs),
+      // One more than the limit: the long poll's own connection when the limit is 1 (see CallOptions.longPoll).
       connections: options.maxConcurrentRequests + 1,
     });
   }
@@ -68,7 +71,7 @@ export class SoapTransport {
 
   async call(method: string, self: MoRef, params: XmlFields, o: CallOptions): Promise<SoapAnswer> {
     const run = () => this.send(method, encodeEnvelope(method, self, params), o);
-    return o.unlimited ? run() : this.limiter.run(run);
+    return o.longPoll && this.limiter.limit < 2 ? run() : this.limiter.run(run);
   }
 
   private async send(method: string, envelope: string, o: CallOptions): Promise<SoapAnswer> {

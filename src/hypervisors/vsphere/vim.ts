@@ -21,9 +21,11 @@ export interface VimCache {
   readonly vmRefs: Map<string, MoRef>;
   /** Host moref value -> host name. */
   readonly hostNames: Map<string, string>;
+  /** Host name reads in flight, so that a hundred VMs of one host read its name once, not a hundred times. */
+  readonly hostNameReads: Map<string, Promise<void>>;
   datacenter?: Promise<MoRef>;
 }
 
 export function newCache(): VimCache {
-  return { vmRefs: new Map(), hostNames: new Map() };
+  return { vmRefs: new Map(), hostNames: new Map(), hostNameReads: new Map() };
 }

@@ -219,7 +219,7 @@ export class UpdateWatcher {
       "WaitForUpdatesEx",
       ref,
       { version: collector.version, options: { maxWaitSeconds: this.options.maxWaitSeconds } },
-      { unlimited: true, timeoutMs: pollMs, signal: this.abort.signal },
+      { longPoll: true, timeoutMs: pollMs, signal: this.abort.signal },
     );
     const updateSet = child(answer, "returnval");
     if (!updateSet) return; // the wait ended with no change

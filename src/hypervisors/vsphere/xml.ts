@@ -34,6 +34,7 @@ interface Building {
   xsiType: string | undefined;
   refType: string | undefined;
   text: string;
+  /** NO_CHILDREN until the first child: most elements are leaves, and an array each is garbage to collect. */
   children: XmlElement[];
 }
 
@@ -44,12 +45,7 @@ interface Prefix {
   outer: Prefix | undefined;
 }
 
-/** An open element: what it is called in the text, and the namespace prefixes in scope. */
-interface Frame {
-  el: Building;
-  qname: string;
-  scope: Prefix | undefined;
-}
+const NO_CHILDREN = Object.freeze([]) as unknown as XmlElement[];
 const NAMED_ENTITIES: Record<string, string> = { lt: "<", gt: ">", amp: "&", quot: '"', apos: "'" };
 const LT = 60;
 const GT = 62;
@@ -60,130 +56,158 @@ const EQUALS = 61;
 
 /** Parses a SOAP document into its root element. Throws a `server` error on anything that is not XML we accept. */
 export function parseXml(xml: string): XmlElement {
-  const stack: Frame[] = [];
-  let root: Building | undefined;
-  let pos = xml.charCodeAt(0) === 0xfeff ? 1 : 0;
-  while (pos < xml.length) {
-    const lt = xml.indexOf("<", pos);
-    const textEnd = lt < 0 ? xml.length : lt;
-    if (textEnd > pos) addText(stack, xml.slice(pos, textEnd), false);
-    if (lt < 0) break;
-    const next = xml.charCodeAt(lt + 1);
-    if (next === SLASH) pos = closeTag(xml, lt, stack);
-    else if (next === QUESTION) pos = skipPast(xml, lt + 2, "?>", "processing instruction");
-    else if (next === BANG) pos = markupDeclaration(xml, lt, stack);
-    else {
-      const opened = openTag(xml, lt, stack);
-      if (stack.length === (opened.selfClosing ? 0 : 1)) {
-        if (root) throw malformed("more than one root element");
-        root = opened.el;
+  return new Reader(xml).document();
+}
+
+/** One pass over the text; the open elements are parallel stacks (element, name as written, prefixes in scope). */
+class Reader {
+  private pos: number;
+  private root: Building | undefined;
+  private readonly open: Building[] = [];
+  private readonly qnames: string[] = [];
+  private readonly scopes: Array<Prefix | undefined> = [];
+  /** The attributes of the tag being read, reused from tag to tag. */
+  private readonly attrNames: string[] = [];
+  private readonly attrValues: string[] = [];
+
+  constructor(private readonly xml: string) {
+    this.pos = xml.charCodeAt(0) === 0xfeff ? 1 : 0;
+  }
+
+  document(): XmlElement {
+    const xml = this.xml;
+    while (this.pos < xml.length) {
+      const lt = xml.indexOf("<", this.pos);
+      const textEnd = lt < 0 ? xml.length : lt;
+      if (textEnd > this.pos) this.addText(xml.slice(this.pos, textEnd), false);
+      if (lt < 0) break;
+      const next = xml.charCodeAt(lt + 1);
+      if (next === SLASH) this.pos = this.closeTag(lt);
+      else if (next === QUESTION) this.pos = this.skipPast(lt + 2, "?>", "processing instruction");
+      else if (next === BANG) this.pos = this.markupDeclaration(lt);
+      else this.pos = this.openTag(lt);
+    }
+    if (this.open.length > 0) throw malformed(`<${this.qnames[this.qnames.length - 1]}> is not closed`);
+    if (!this.root) throw malformed("no root element");
+    return this.root;
+  }
+
+  /** Text inside the current element (decoded unless it is CDATA); outside the root only blanks may stand. */
+  private addText(raw: string, cdata: boolean): void {
+    const top = this.open[this.open.length - 1];
+    if (top) top.text += cdata ? raw : decodeEntities(raw);
+    else if (cdata || raw.trim() !== "") throw malformed("text outside the root element");
+  }
+
+  private openTag(lt: number): number {
+    const xml = this.xml;
+    let i = lt + 1;
+    while (i < xml.length && !isNameEnd(xml.charCodeAt(i))) i++;
+    const qname = xml.slice(lt + 1, i);
+    if (qname === "") throw malformed(`a tag without a name at offset ${lt}`);
+    const names = this.attrNames;
+    const values = this.attrValues;
+    names.length = 0;
+    values.length = 0;
+    let selfClosing = false;
+    for (;;) {
+      while (isBlank(xml.charCodeAt(i))) i++;
+      const c = xml.charCodeAt(i);
+      if (c === GT) {
+        i++;
+        break;
       }
-      pos = opened.end;
-    }
-  }
-  if (stack.length > 0) throw malformed(`<${stack[stack.length - 1].qname}> is not closed`);
-  if (!root) throw malformed("no root element");
-  return root;
-}
-
-/** Text inside the current element (decoded unless it is CDATA); outside the root only blanks may stand. */
-function addText(stack: Frame[], raw: string, cdata: boolean): void {
-  const top = stack[stack.length - 1];
-  if (top) top.el.text += cdata ? raw : decodeEntities(raw);
-  else if (cdata || raw.trim() !== "") throw malformed("text outside the root element");
-}
-
-function openTag(xml: string, lt: number, stack: Frame[]): { el: Building; selfClosing: boolean; end: number } {
-  let i = lt + 1;
-  while (i < xml.length && !isNameEnd(xml.charCodeAt(i))) i++;
-  const qname = xml.slice(lt + 1, i);
-  if (qname === "") throw malformed(`a tag without a name at offset ${lt}`);
-  const parent = stack[stack.length - 1];
-  let attrs: Array<[string, string]> | undefined;
-  let selfClosing = false;
-  for (;;) {
-    while (isBlank(xml.charCodeAt(i))) i++;
-    const c = xml.charCodeAt(i);
-    if (c === GT) {
+      if (c === SLASH && xml.charCodeAt(i + 1) === GT) {
+        selfClosing = true;
+        i += 2;
+        break;
+      }
+      if (Number.isNaN(c)) throw malformed(`the tag <${qname}> is cut off`);
+      const nameStart = i;
+      while (i < xml.length && !isNameEnd(xml.charCodeAt(i)) && xml.charCodeAt(i) !== EQUALS) i++;
+      const attr = xml.slice(nameStart, i);
+      while (isBlank(xml.charCodeAt(i))) i++;
+      if (attr === "" || xml.charCodeAt(i) !== EQUALS) throw malformed(`a malformed attribute in <${qname}>`);
       i++;
-      break;
+      while (isBlank(xml.charCodeAt(i))) i++;
+      const quote = xml[i];
+      if (quote !== '"' && quote !== "'") throw malformed(`the attribute ${attr} of <${qname}> is not quoted`);
+      const close = xml.indexOf(quote, i + 1);
+      if (close < 0) throw malformed(`the attribute ${attr} of <${qname}> is cut off`);
+      const raw = xml.slice(i + 1, close);
+      if (raw.includes("<")) throw malformed(`"<" in the attribute ${attr} of <${qname}>`);
+      if (names.includes(attr)) throw malformed(`the attribute ${attr} appears twice in <${qname}>`);
+      names.push(attr);
+      values.push(decodeEntities(raw));
+      i = close + 1;
     }
-    if (c === SLASH && xml.charCodeAt(i + 1) === GT) {
-      selfClosing = true;
-      i += 2;
-      break;
-    }
-    if (Number.isNaN(c)) throw malformed(`the tag <${qname}> is cut off`);
-    const nameStart = i;
-    while (i < xml.length && !isNameEnd(xml.charCodeAt(i)) && xml.charCodeAt(i) !== EQUALS) i++;
-    const attr = xml.slice(nameStart, i);
-    while (isBlank(xml.charCodeAt(i))) i++;
-    if (attr === "" || xml.charCodeAt(i) !== EQUALS) throw malformed(`a malformed attribute in <${qname}>`);
-    i++;
-    while (isBlank(xml.charCodeAt(i))) i++;
-    const quote = xml[i];
-    if (quote !== '"' && quote !== "'") throw malformed(`the attribute ${attr} of <${qname}> is not quoted`);
-    const close = xml.indexOf(quote, i + 1);
-    if (close < 0) throw malformed(`the attribute ${attr} of <${qname}> is cut off`);
-    const raw = xml.slice(i + 1, close);
-    if (raw.includes("<")) throw malformed(`"<" in the attribute ${attr} of <${qname}>`);
-    attrs ??= [];
-    if (attrs.some(([k]) => k === attr)) throw malformed(`the attribute ${attr} appears twice in <${qname}>`);
-    attrs.push([attr, decodeEntities(raw)]);
-    i = close + 1;
-  }
-  let scope = parent?.scope;
-  let xsiType: string | undefined;
-  let refType: string | undefined;
-  if (attrs) {
-    for (const [k, v] of attrs) if (k.startsWith("xmlns:")) scope = { prefix: k.slice(6), uri: v, outer: scope };
-    for (const [k, v] of attrs) {
+    const depth = this.open.length;
+    const parent = depth > 0 ? this.open[depth - 1] : undefined;
+    let scope = depth > 0 ? this.scopes[depth - 1] : undefined;
+    let xsiType: string | undefined;
+    let refType: string | undefined;
+    for (let a = 0; a < names.length; a++) if (names[a].startsWith("xmlns:")) scope = { prefix: names[a].slice(6), uri: values[a], outer: scope };
+    for (let a = 0; a < names.length; a++) {
+      const k = names[a];
       const colon = k.indexOf(":");
       if (colon < 0) {
-        if (k === "type") refType = v;
-      } else if (k.slice(colon + 1) === "type" && namespaceOf(scope, k.slice(0, colon)) === XSI_NAMESPACE) {
-        xsiType = localName(v);
+        if (k === "type") refType = values[a];
+      } else if (k.endsWith(":type") && k.length === colon + 5 && namespaceOf(scope, k.slice(0, colon)) === XSI_NAMESPACE) {
+        xsiType = localName(values[a]);
       }
     }
+    const el: Building = { name: localName(qname), xsiType, refType, text: "", children: NO_CHILDREN };
+    if (parent) {
+      if (parent.children === NO_CHILDREN) parent.children = [el];
+      else parent.children.push(el);
+    } else {
+      if (this.root) throw malformed("more than one root element");
+      this.root = el;
+    }
+    if (!selfClosing) {
+      this.open.push(el);
+      this.qnames.push(qname);
+      this.scopes.push(scope);
+    }
+    return i;
   }
-  const el: Building = { name: localName(qname), xsiType, refType, text: "", children: [] };
-  parent?.el.children.push(el);
-  if (!selfClosing) stack.push({ el, qname, scope });
-  return { el, selfClosing, end: i };
+
+  private closeTag(lt: number): number {
+    const gt = this.xml.indexOf(">", lt + 2);
+    if (gt < 0) throw malformed("a closing tag is cut off");
+    const qname = this.xml.slice(lt + 2, gt).trimEnd();
+    const open = this.qnames.pop();
+    if (open === undefined) throw malformed(`</${qname}> closes no element`);
+    if (open !== qname) throw malformed(`</${qname}> closes <${open}>`);
+    this.open.pop();
+    this.scopes.pop();
+    return gt + 1;
+  }
+
+  /** Comments are skipped, CDATA is text; a DOCTYPE (or any other declaration) is refused: no entity expansion tricks. */
+  private markupDeclaration(lt: number): number {
+    const xml = this.xml;
+    if (xml.startsWith("<!--", lt)) return this.skipPast(lt + 4, "-->", "comment");
+    if (xml.startsWith("<![CDATA[", lt)) {
+      const end = xml.indexOf("]]>", lt + 9);
+      if (end < 0) throw malformed("a CDATA section is cut off");
+      this.addText(xml.slice(lt + 9, end), true);
+      return end + 3;
+    }
+    if (xml.slice(lt + 2, lt + 9).toUpperCase() === "DOCTYPE") throw malformed("the answer declares a DOCTYPE");
+    throw malformed(`an unexpected declaration at offset ${lt}`);
+  }
+
+  private skipPast(from: number, terminator: string, what: string): number {
+    const end = this.xml.indexOf(terminator, from);
+    if (end < 0) throw malformed(`a ${what} is cut off`);
+    return end + terminator.length;
+  }
 }
 
 function namespaceOf(scope: Prefix | undefined, prefix: string): string | undefined {
   for (let p = scope; p; p = p.outer) if (p.prefix === prefix) return p.uri;
   return undefined;
-}
-
-function closeTag(xml: string, lt: number, stack: Frame[]): number {
-  const gt = xml.indexOf(">", lt + 2);
-  if (gt < 0) throw malformed("a closing tag is cut off");
-  const qname = xml.slice(lt + 2, gt).trimEnd();
-  const open = stack.pop();
-  if (!open) throw malformed(`</${qname}> closes no element`);
-  if (open.qname !== qname) throw malformed(`</${qname}> closes <${open.qname}>`);
-  return gt + 1;
-}
-
-/** Comments are skipped, CDATA is text; a DOCTYPE (or any other declaration) is refused: no entity expansion tricks. */
-function markupDeclaration(xml: string, lt: number, stack: Frame[]): number {
-  if (xml.startsWith("<!--", lt)) return skipPast(xml, lt + 4, "-->", "comment");
-  if (xml.startsWith("<![CDATA[", lt)) {
-    const end = xml.indexOf("]]>", lt + 9);
-    if (end < 0) throw malformed("a CDATA section is cut off");
-    addText(stack, xml.slice(lt + 9, end), true);
-    return end + 3;
-  }
-  if (xml.slice(lt + 2, lt + 9).toUpperCase() === "DOCTYPE") throw malformed("the answer declares a DOCTYPE");
-  throw malformed(`an unexpected declaration at offset ${lt}`);
-}
-
-function skipPast(xml: string, from: number, terminator: string, what: string): number {
-  const end = xml.indexOf(terminator, from);
-  if (end < 0) throw malformed(`a ${what} is cut off`);
-  return end + terminator.length;
 }
 
 /** The five XML entities and character references; anything else after "&" is not XML. */

@@ -74,6 +74,8 @@ export class VcsimProxy {
 
   private readonly rules: ProxyRule[] = [];
   private readonly sessions = new Set<string>();
+  /** Sessions ended by expireSessions: a real server refuses their cookie with NotAuthenticated before anything else. */
+  private readonly ended = new Set<string>();
   private readonly pages = new Map<string, { objects: string[]; session: string }>();
   private readonly seenTasks = new Set<string>();
   private readonly hidden = new Map<string, HiddenTask>();
@@ -117,6 +119,7 @@ export class VcsimProxy {
   /** Ends every session the proxy has seen, on vcsim itself: the next calls meet NotAuthenticated as after an idle timeout. */
   async expireSessions(): Promise<void> {
     for (const s of [...this.sessions]) {
+      this.ended.add(s);
       await this.forward(
         `${ENVELOPE_START}<Logout xmlns="urn:vim25"><_this type="SessionManager">SessionManager</_this></Logout>${ENVELOPE_END}`,
         `${SESSION}=${s}`,
@@ -151,12 +154,18 @@ export class VcsimProxy {
       return send(res, fault("", "NotAuthenticated", "<privilegeId>System.View</privilegeId>"));
     }
     const session = this.sessionOf(req.headers.cookie);
+    // vcsim answers a call on a view of an ended session with ManagedObjectNotFound, also when the
+    // session ended while the call was on its way; real servers check the session first.
+    const ended = () => session !== undefined && this.ended.has(session) && !SESSIONLESS.has(call.method);
+    const notAuthenticated = () => fault("", "NotAuthenticated", "<privilegeId>System.View</privilegeId>");
+    if (ended()) return send(res, notAuthenticated());
     let answer: Upstream;
     if (call.method === "ContinueRetrievePropertiesEx" && this.pageSize) answer = this.continuePage(call, session);
     else if (call.method === "WaitForUpdatesEx" && this.pendingReveals(call.self).length > 0) answer = await this.reveal(call);
     else {
       answer = await this.forward(body, session ? `${SESSION}=${session}` : undefined);
       answer = this.rewrite(call, answer, session);
+      if (ended() && answer.status === 500 && answer.body.includes('xsi:type="ManagedObjectNotFound"')) answer = notAuthenticated();
     }
     if (this.delayMs) await sleep(this.delayMs);
     if (rule?.action === "drop-after") return void req.socket.destroy();

@@ -1,0 +1,61 @@
+import type { PowerState } from "../../../src/hypervisors";
+import type { Random } from "./random";
+
+/**
+ * One hypervisor under soak: a simulator with the provider module configured for it (connection
+ * "lab"), its own view of the truth, and its fault knobs. The runner drives resources through the
+ * provider hooks and asks the target only what the simulator itself knows.
+ */
+
+export type HypervisorName = "proxmox" | "vsphere" | "virtualbox";
+
+/** A VM as the simulator holds it, read without our driver. */
+export interface TruthVm {
+  id: string;
+  name: string;
+  state: PowerState | "unknown";
+  template: boolean;
+  snapshots: Array<{ id: string; name: string }>;
+  /** Id of the snapshot the VM's state descends from (what a rollback sets), when there is one. */
+  currentSnapshot?: string;
+}
+
+
+export interface SoakTarget {
+  readonly hypervisor: HypervisorName;
+  readonly powerStates: readonly PowerState[];
+  /** What lanes clone from: a `cloneFrom` selector per lane (lanes may share one). */
+  cloneSource(lane: number): { name: string; full?: boolean };
+  /** An explicit id for a lane's n-th clone where the hypervisor lets the caller choose one. */
+  cloneId?(lane: number, n: number): string;
+  /** Snapshot names the hypervisor accepts for `VmSnapshot.name`. */
+  snapshotName(lane: number, n: number): string;
+  /** Whether snapshots can be taken, deleted and rolled back in this state (Proxmox locks a hibernated VM). */
+  snapshotsIn(state: PowerState): boolean;
+  /** Every VM the simulator has now. */
+  truth(): Promise<TruthVm[]>;
+  /** Turns the seeded transient faults on (about 10 % of requests). */
+  startFaults(random: Random): void;
+  /** Called between operations: tops up rule-based faults, expires sessions now and then. */
+  betweenOperations(random: Random): Promise<void>;
+  /** Turns every fault off. */
+  stopFaults(): Promise<void>;
+  /** Transient faults injected so far. */
+  faultsInjected(): number;
+  /** Requests the simulator received so far, of every kind. */
+  requests(): number;
+  /**
+   * What the injected transient faults say. An operation meant to fail (a lock held past its
+   * timeout) may end on one of them when it hit its last attempt; any other reason is wrong.
+   */
+  readonly transientFaultMessage: RegExp;
+  /** Requests the simulator received that change something (for counting re-sent changes). */
+  changeRequests(): number;
+  /** Keeps the VM locked (by another task, another session) until the returned function releases it; absent when the hypervisor has no such knob. */
+  holdLock?(vmId: string): Promise<() => Promise<void>>;
+  /** What an operation refused by that lock must say. */
+  readonly heldLockMessage?: RegExp;
+  /** A fault that makes whichever operation meets it fail for good (a failing task, a refused session), when there is one. */
+  injectPermanentFault?(random: Random): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,14 @@
+import { proxmoxTarget } from "./proxmoxTarget";
+import { vsphereTarget, vsphereUnavailable } from "./vsphereTarget";
+import type { HypervisorName, SoakTarget } from "./target";
+
+/** How to start each hypervisor's soak target, and why one cannot run here (a missing toolchain). */
+export interface TargetFactory {
+  unavailable(): Promise<string | undefined>;
+  start(seed: number): Promise<SoakTarget>;
+}
+
+export const SOAK_TARGETS: Partial<Record<HypervisorName, TargetFactory>> = {
+  proxmox: { unavailable: async () => undefined, start: proxmoxTarget },
+  vsphere: { unavailable: vsphereUnavailable, start: vsphereTarget },
+};
