@@ -2,6 +2,9 @@ import { buildConnector } from "undici";
 import type { TLSSocket } from "node:tls";
 import { HypervisorError } from "./errors";
 import { warnOnce } from "./log";
+import { normalizeFingerprint } from "./fingerprint";
+
+export { isFingerprint, normalizeFingerprint } from "./fingerprint";
 
 /** How a connection profile says to trust the server. Verified against the system CAs by default. */
 export interface TlsTrust {
@@ -11,15 +14,6 @@ export interface TlsTrust {
   fingerprint?: string;
   /** Skip verification altogether. Only when asked; logs a warning once per profile. */
   insecure?: boolean;
-}
-
-export function normalizeFingerprint(fp: string): string {
-  const hex = fp.replace(/^sha256[:=]?/i, "").replace(/[^0-9a-f]/gi, "").toUpperCase();
-  return hex.match(/.{2}/g)?.join(":") ?? "";
-}
-
-export function isFingerprint(fp: string): boolean {
-  return /^([0-9A-F]{2}:){31}[0-9A-F]{2}$/.test(normalizeFingerprint(fp));
 }
 
 /**

@@ -2,15 +2,15 @@ import { z } from "zod";
 import type { Capabilities, Hypervisor, HypervisorType } from "./types";
 import { proxmoxProfileSchema } from "./proxmox/profile";
 import { proxmoxCapabilities } from "./proxmox/capabilities";
-import { ProxmoxHypervisor } from "./proxmox/driver";
+import type { ProxmoxHypervisor } from "./proxmox/driver";
 import { proxmoxProfileFromEnvironment } from "./proxmox/environment";
 import { vsphereProfileSchema } from "./vsphere/profile";
 import { vsphereCapabilities } from "./vsphere/capabilities";
-import { VsphereHypervisor } from "./vsphere/driver";
+import type { VsphereHypervisor } from "./vsphere/driver";
 import { vsphereProfileFromEnvironment } from "./vsphere/environment";
 import { virtualboxProfileSchema } from "./virtualbox/profile";
 import { virtualboxCapabilities } from "./virtualbox/capabilities";
-import { VirtualBoxHypervisor } from "./virtualbox/driver";
+import type { VirtualBoxHypervisor } from "./virtualbox/driver";
 import { virtualboxProfileFromEnvironment } from "./virtualbox/environment";
 
 export * from "./types";
@@ -42,15 +42,25 @@ export function isSupportedType(t: string): t is Profile["type"] {
   return Object.prototype.hasOwnProperty.call(capabilitiesByType, t);
 }
 
-/** A driver for the profile. It connects lazily, on its first call. */
+/**
+ * A driver for the profile. It connects lazily, on its first call. Each driver's module (and its
+ * HTTP or SSH stack) is loaded only when a profile of its type is first used, which keeps the
+ * provider host's cold start, and `check`, free of the stacks a stack does not use.
+ */
 export function createHypervisor(connection: string, profile: Profile): Hypervisor {
   switch (profile.type) {
-    case "proxmox":
-      return new ProxmoxHypervisor(connection, profile);
-    case "vsphere":
-      return new VsphereHypervisor(connection, profile);
-    case "virtualbox":
-      return new VirtualBoxHypervisor(connection, profile);
+    case "proxmox": {
+      const { ProxmoxHypervisor: Driver } = require("./proxmox/driver") as { ProxmoxHypervisor: typeof ProxmoxHypervisor };
+      return new Driver(connection, profile);
+    }
+    case "vsphere": {
+      const { VsphereHypervisor: Driver } = require("./vsphere/driver") as { VsphereHypervisor: typeof VsphereHypervisor };
+      return new Driver(connection, profile);
+    }
+    case "virtualbox": {
+      const { VirtualBoxHypervisor: Driver } = require("./virtualbox/driver") as { VirtualBoxHypervisor: typeof VirtualBoxHypervisor };
+      return new Driver(connection, profile);
+    }
   }
 }
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { isFingerprint } from "../core/tls";
+import { isFingerprint } from "../core/fingerprint";
 
 /** Trust settings shared by the HTTPS-speaking hypervisors (see core/tls). */
 export const tlsProfileFields = {

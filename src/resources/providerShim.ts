@@ -9,6 +9,14 @@ import type { ResourceKind } from "../providers";
  * serializer; the provider host resolves it from the program's directory.
  */
 export function providerShim(kind: ResourceKind): pulumi.dynamic.ResourceProvider {
+  // One object per kind: Pulumi caches a serialized provider per object, so a stack of hundreds
+  // of resources serializes the shim three times instead of once per resource.
+  return (shims[kind] ??= makeShim(kind));
+}
+
+const shims: Partial<Record<ResourceKind, pulumi.dynamic.ResourceProvider>> = {};
+
+function makeShim(kind: ResourceKind): pulumi.dynamic.ResourceProvider {
   return {
     configure: (req) => require("pulumi-hypervisor/provider").configure(req),
     check: (olds, news) => require("pulumi-hypervisor/provider").hooks(kind, 1).check(olds, news),

@@ -18,6 +18,7 @@ import {
 } from "./auth";
 import { DEADLINE_CODE, errorFromAnswer, isLostAnswer, seconds } from "./errors";
 import { api, type ApiPath } from "./path";
+import { forgetStatusOfPath } from "./statusMemo";
 
 export type Params = Record<string, string | number | boolean | undefined>;
 
@@ -148,6 +149,7 @@ export class ProxmoxClient {
 
   private async call<T>(method: Method, path: ApiPath, params: Params | undefined, ctx: OperationContext): Promise<T> {
     // Credentials are fetched outside the limiter: a login must never wait behind the requests waiting for it.
+    if (method !== "GET") forgetStatusOfPath(this, path);
     let cred: Credentials = await this.auth.credentials(method !== "GET", ctx);
     let a = await this.limiter.run(() => this.exchange(method, path, params, cred.headers, ctx));
     if (a.status === 401 && (await this.auth.refused(cred, ctx))) {

@@ -1,62 +1,38 @@
-import { startProxmoxSim, type ProxmoxSim } from "../../../test/sim/proxmox";
-import { Deadline } from "../../core/deadline";
-import { HypervisorError } from "../../core/errors";
-import type { OperationContext, VmInfo } from "../types";
-import { ProxmoxHypervisor } from "./driver";
+import type { ProxmoxSim } from "../../../test/sim/proxmox";
+import { hypervisorError, opContext, startProxmoxDriver, stopProxmoxDriver, vmById } from "../../../test/support/proxmoxDriver";
+import type { ProxmoxHypervisor } from "./driver";
 
 /** Clone and destroy, exactly once when answers are lost, and finding VMs by name. */
 
-const ctx = (seconds = 20, progress?: (m: string) => void): OperationContext => ({ deadline: Deadline.seconds(seconds, "test operation"), progress });
 const CLONE_ROUTE = "POST /nodes/{node}/qemu/{vmid}/clone";
 const DESTROY_ROUTE = "DELETE /nodes/{node}/qemu/{vmid}";
 
 let sim: ProxmoxSim;
 let d: ProxmoxHypervisor;
+beforeEach(async () => ({ sim, d } = await startProxmoxDriver()));
+afterEach(() => stopProxmoxDriver(sim, d));
 
-beforeEach(async () => {
-  sim = await startProxmoxSim({ taskDurationMs: 20, failedLoginDelayMs: 10 });
-  d = new ProxmoxHypervisor("lab", { type: "proxmox", endpoint: sim.endpoint, apiToken: sim.apiToken, fingerprint: sim.fingerprint });
-});
-
-afterEach(async () => {
-  await d.close();
-  await sim.close();
-});
-
-async function vm(id: number): Promise<VmInfo> {
-  const found = await d.findVm({ id: String(id) }, ctx());
-  if (!found) throw new Error(`VM ${id} not found`);
-  return found;
-}
-
-async function failure(p: Promise<unknown>): Promise<HypervisorError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(HypervisorError);
-  return e as HypervisorError;
-}
+const vm = (id: number) => vmById(d, id);
 
 const named = (name: string) => [...sim.vms.values()].filter((v) => v.name === name);
 
 describe("clone and destroy", () => {
   it("clones a template under the next free id and destroys the clone", async () => {
-    const made = await d.cloneVm(await vm(9000), { name: "web-03" }, ctx());
+    const made = await d.cloneVm(await vm(9000), { name: "web-03" }, opContext());
     expect(made).toEqual({ id: "105", name: "web-03", node: "pve1", state: "stopped", template: false });
-    await d.destroyVm(made, ctx());
+    await d.destroyVm(made, opContext());
     expect(sim.vms.has(105)).toBe(false);
-    expect(await d.findVm({ name: "web-03" }, ctx())).toBeUndefined();
+    expect(await d.findVm({ name: "web-03" }, opContext())).toBeUndefined();
   });
 
   it("clones under the id asked for, onto another node, into a pool", async () => {
-    const made = await d.cloneVm(await vm(9000), { name: "web-04", id: "555", targetNode: "pve2", pool: "lab", full: true }, ctx());
+    const made = await d.cloneVm(await vm(9000), { name: "web-04", id: "555", targetNode: "pve2", pool: "lab", full: true }, opContext());
     expect(made).toMatchObject({ id: "555", node: "pve2", name: "web-04" });
     expect(sim.vms.get(555)?.pool).toBe("lab");
   });
 
   it("refuses an id asked for that is taken, as a conflict", async () => {
-    const e = await failure(d.cloneVm(await vm(9000), { name: "web-05", id: "101" }, ctx()));
+    const e = await hypervisorError(d.cloneVm(await vm(9000), { name: "web-05", id: "101" }, opContext()));
     expect(e.kind).toBe("conflict");
     expect(e.message).toMatch(/^clone to web-05 of VM tmpl-debian \(9000 on pve1\) failed.*config file already exists/);
     expect(named("web-05")).toHaveLength(0);
@@ -66,7 +42,7 @@ describe("clone and destroy", () => {
     const squat = (m: string) => {
       if (m.startsWith("clone") && !sim.vms.has(105)) sim.addVm({ vmid: 105, name: "squatter", node: "pve2" });
     };
-    const made = await d.cloneVm(await vm(9000), { name: "web-06" }, ctx(20, squat));
+    const made = await d.cloneVm(await vm(9000), { name: "web-06" }, opContext(20, squat));
     expect(made.id).toBe("106");
     expect(sim.vms.get(105)?.name).toBe("squatter");
     expect(sim.counters.tasksStarted.qmclone).toBe(1);
@@ -76,7 +52,7 @@ describe("clone and destroy", () => {
     let n = 0;
     sim.faults.dropAfterEffectRate = 1;
     sim.faults.appliesTo = (req) => req.route === CLONE_ROUTE && n++ < 1;
-    const made = await d.cloneVm(await vm(9000), { name: "web-07" }, ctx());
+    const made = await d.cloneVm(await vm(9000), { name: "web-07" }, opContext());
     expect(named("web-07").map((v) => v.vmid)).toEqual([Number(made.id)]);
     expect(sim.counters.faults.dropsAfterEffect).toBe(1);
     expect(sim.vms.get(Number(made.id))?.lock).toBeUndefined();
@@ -85,13 +61,13 @@ describe("clone and destroy", () => {
   it("makes one clone when every answer to cloning is lost", async () => {
     sim.faults.dropAfterEffectRate = 1;
     sim.faults.appliesTo = (req) => req.route === CLONE_ROUTE;
-    const made = await d.cloneVm(await vm(9000), { name: "web-08" }, ctx());
+    const made = await d.cloneVm(await vm(9000), { name: "web-08" }, opContext());
     expect(named("web-08")).toHaveLength(1);
     expect(made.name).toBe("web-08");
   });
 
   it("refuses to destroy a running VM, naming VM, operation and the server's words", async () => {
-    const e = await failure(d.destroyVm(await vm(100), ctx()));
+    const e = await hypervisorError(d.destroyVm(await vm(100), opContext()));
     expect(e.kind).toBe("invalid-state");
     expect(e.message).toBe("destroy of VM web-01 (100 on pve1) failed [500]: VM 100 is running - destroy failed");
     expect(sim.vms.has(100)).toBe(true);
@@ -99,7 +75,7 @@ describe("clone and destroy", () => {
 
   it("refuses to destroy a protected VM", async () => {
     sim.vms.get(101)!.protection = true;
-    const e = await failure(d.destroyVm(await vm(101), ctx()));
+    const e = await hypervisorError(d.destroyVm(await vm(101), opContext()));
     expect(e.message).toContain("protection mode enabled");
   });
 
@@ -107,21 +83,21 @@ describe("clone and destroy", () => {
     const target = await vm(103);
     sim.faults.dropAfterEffectRate = 1;
     sim.faults.appliesTo = (req) => req.route === DESTROY_ROUTE;
-    await d.destroyVm(target, ctx());
+    await d.destroyVm(target, opContext());
     expect(sim.vms.has(103)).toBe(false);
-    await d.destroyVm(target, ctx());
+    await d.destroyVm(target, opContext());
   });
 });
 
 describe("finding VMs", () => {
   it("finds a VM by name, with its node and authoritative state", async () => {
-    await d.pause(await vm(102), ctx());
-    expect(await d.findVm({ name: "db-01" }, ctx())).toEqual({ id: "102", name: "db-01", node: "pve2", state: "paused", template: false });
+    await d.pause(await vm(102), opContext());
+    expect(await d.findVm({ name: "db-01" }, opContext())).toEqual({ id: "102", name: "db-01", node: "pve2", state: "paused", template: false });
   });
 
   it("lists every VM and template of the cluster in one request, containers aside", async () => {
     sim.resetCounters();
-    const all = await d.listVms(ctx());
+    const all = await d.listVms(opContext());
     expect(all.map((v) => v.id)).toEqual(["100", "101", "102", "103", "104", "9000"]);
     expect(all.find((v) => v.id === "9000")?.template).toBe(true);
     expect(sim.counters.requests).toBe(1);
@@ -129,32 +105,32 @@ describe("finding VMs", () => {
 
   it("refuses an ambiguous name, listing the candidates", async () => {
     sim.addVm({ vmid: 200, name: "web-01", node: "pve2" });
-    const e = await failure(d.findVm({ name: "web-01" }, ctx()));
+    const e = await hypervisorError(d.findVm({ name: "web-01" }, opContext()));
     expect(e.kind).toBe("invalid-input");
     expect(e.message).toContain("web-01 (100 on pve1), web-01 (200 on pve2)");
   });
 
   it("lets the node break a tie between equal names", async () => {
     sim.addVm({ vmid: 200, name: "web-01", node: "pve2" });
-    expect((await d.findVm({ name: "web-01", node: "pve2" }, ctx()))?.id).toBe("200");
+    expect((await d.findVm({ name: "web-01", node: "pve2" }, opContext()))?.id).toBe("200");
   });
 
   it("refuses an id and a name that name different VMs", async () => {
-    const e = await failure(d.findVm({ id: "100", name: "db-01" }, ctx()));
+    const e = await hypervisorError(d.findVm({ id: "100", name: "db-01" }, opContext()));
     expect(e.kind).toBe("invalid-input");
     expect(e.message).toContain('VM 100 is named "web-01", not "db-01"');
   });
 
   it("finds nothing for hostile names and refuses hostile ids", async () => {
     for (const name of ["../../x", 'a&b<c>"d\'', "$(reboot)", "; rm -rf /", "a\nb", "a\0b"]) {
-      expect(await d.findVm({ name }, ctx())).toBeUndefined();
+      expect(await d.findVm({ name }, opContext())).toBeUndefined();
     }
-    const e = await failure(d.findVm({ id: "../../100" }, ctx()));
+    const e = await hypervisorError(d.findVm({ id: "../../100" }, opContext()));
     expect(e.kind).toBe("invalid-input");
   });
 
   it("passes a hostile clone name to the server literally, which refuses it by parameter", async () => {
-    const e = await failure(d.cloneVm(await vm(9000), { name: 'a&b<c>"d\'' }, ctx()));
+    const e = await hypervisorError(d.cloneVm(await vm(9000), { name: 'a&b<c>"d\'' }, opContext()));
     expect(e.kind).toBe("invalid-input");
     expect(e.message).toMatch(/Parameter verification failed\. \(name: /);
     expect(sim.vms.size).toBe(6);

@@ -1,12 +1,11 @@
 import { HypervisorError, isHypervisorError } from "../../core/errors";
-import { pollUntil } from "../../core/poll";
 import { retry } from "../../core/retry";
 import { describeVm, type CloneRequest, type OperationContext, type VmInfo } from "../types";
 import type { ProxmoxClient } from "./client";
 import { isLostAnswer, isRetryableOperationError } from "./errors";
-import { findVm, listVms, nodeOf, parseVmid, readStatus } from "./inventory";
+import { findVm, listVms, nodeOf, parseVmid, settledStatus } from "./inventory";
 import { api } from "./path";
-import { waitForTask } from "./tasks";
+import { TaskFailedError, waitForTask } from "./tasks";
 
 /** How many times a proposed id may be taken by someone else before we give up. */
 const MAX_ID_RACES = 5;
@@ -28,6 +27,10 @@ class IdTaken extends Error {}
 export async function cloneVm(client: ProxmoxClient, source: VmInfo, req: CloneRequest, ctx: OperationContext): Promise<VmInfo> {
   const wanted = req.id !== undefined ? parseVmid(req.id) : undefined;
   const node = await nodeOf(client, source, ctx);
+  if (await awaitClonesUnderWay(client, node, source, ctx)) {
+    const done = await findVm(client, { name: req.name }, node, ctx);
+    if (done) return done;
+  }
   let newid = wanted ?? (await nextId(client, ctx));
   let answerLost = false;
   let races = 0;
@@ -83,6 +86,24 @@ export async function cloneVm(client: ProxmoxClient, source: VmInfo, req: CloneR
   return made;
 }
 
+/**
+ * Clones of this source still under way (the request of a provider that died in the middle of
+ * `up`, or another client's): their VMs get a name only when the clone ends, so a look by name
+ * cannot see them. They are waited for (whether they succeed or fail), so that a VM of the wanted
+ * name found afterwards is taken instead of cloning again. True when there were any.
+ */
+async function awaitClonesUnderWay(client: ProxmoxClient, node: string, source: VmInfo, ctx: OperationContext): Promise<boolean> {
+  const active = await client.get<Array<{ upid: string; type: string }>>(api`/nodes/${node}/tasks`, { source: "active", vmid: source.id, typefilter: "qmclone" }, ctx);
+  const clones = active.filter((t) => t.type === "qmclone");
+  for (const task of clones) {
+    ctx.progress?.(`a clone of ${describeVm(source)} is under way (${task.upid}); waiting for it before cloning`);
+    await waitForTask(client, task.upid, ctx).catch((e: unknown) => {
+      if (!(e instanceof TaskFailedError)) throw e;
+    });
+  }
+  return clones.length > 0;
+}
+
 function isConfigExists(e: unknown): boolean {
   return isHypervisorError(e, "conflict") && /config file already exists/i.test(e.detail);
 }
@@ -92,17 +113,6 @@ function isConfigExists(e: unknown): boolean {
  * "clone" until it ends. Undefined when the VM disappears (the clone failed and was cleaned up).
  */
 async function settledName(client: ProxmoxClient, vm: VmInfo, ctx: OperationContext): Promise<string | undefined> {
-  const outcome = await pollUntil<{ name?: string }>(
-    async () => {
-      try {
-        const s = await readStatus(client, vm, ctx);
-        return s.current.lock === "clone" ? undefined : { name: s.current.name ?? vm.name };
-      } catch (e) {
-        if (isHypervisorError(e, "not-found")) return {};
-        throw e;
-      }
-    },
-    { deadline: ctx.deadline, onTimeout: () => ctx.deadline.timeoutError(`clone to ${vm.name}`, `VM ${vm.id} is still locked for the clone`) },
-  );
-  return outcome.name;
+  const status = await settledStatus(client, vm, ctx);
+  return status && (status.current.name ?? vm.name);
 }

@@ -1,13 +1,12 @@
-import { startProxmoxSim, type ProxmoxSim } from "../../../test/sim/proxmox";
+import type { ProxmoxSim } from "../../../test/sim/proxmox";
+import { startQuickSim } from "../../../test/sim/proxmox/testSim";
+import { hypervisorError, opContext } from "../../../test/support/proxmoxDriver";
 import { Deadline } from "../../core/deadline";
-import { HypervisorError } from "../../core/errors";
 import { setLogSink } from "../../core/log";
 import { ProxmoxHypervisor } from "./driver";
 import type { ProxmoxProfile } from "./profile";
 
 /** Authentication, TLS trust and request limits against the simulator. */
-
-const ctx = (seconds = 20) => ({ deadline: Deadline.seconds(seconds, "test operation") });
 
 let sim: ProxmoxSim;
 const drivers: ProxmoxHypervisor[] = [];
@@ -20,17 +19,8 @@ function driver(p: Partial<ProxmoxProfile>, connection = "lab", options = {}): P
 
 const ticketProfile = () => ({ username: sim.username, password: sim.password, fingerprint: sim.fingerprint });
 
-async function failure(p: Promise<unknown>): Promise<HypervisorError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(HypervisorError);
-  return e as HypervisorError;
-}
-
 beforeEach(async () => {
-  sim = await startProxmoxSim({ taskDurationMs: 20, failedLoginDelayMs: 10 });
+  sim = await startQuickSim();
 });
 
 afterEach(async () => {
@@ -41,9 +31,9 @@ afterEach(async () => {
 describe("authentication", () => {
   it("acts with an API token without ever logging in", async () => {
     const d = driver({ apiToken: sim.apiToken, fingerprint: sim.fingerprint });
-    const vm = await d.findVm({ name: "web-01" }, ctx());
-    await d.pause(vm!, ctx());
-    expect((await d.findVm({ id: "100" }, ctx()))?.state).toBe("paused");
+    const vm = await d.findVm({ name: "web-01" }, opContext());
+    await d.pause(vm!, opContext());
+    expect((await d.findVm({ id: "100" }, opContext()))?.state).toBe("paused");
     expect(sim.counters.logins).toBe(0);
   });
 
@@ -51,10 +41,10 @@ describe("authentication", () => {
     const a = driver(ticketProfile());
     const b = driver(ticketProfile(), "lab-again");
     const ops = [
-      ...[a, b].flatMap((d) => Array.from({ length: 5 }, () => d.listVms(ctx()))),
-      a.findVm({ id: "101" }, ctx()).then((vm) => a.start(vm!, ctx())),
-      b.findVm({ id: "103" }, ctx()).then((vm) => b.start(vm!, ctx())),
-      a.findVm({ id: "100" }, ctx()).then((vm) => a.createSnapshot(vm!, { name: "concurrent", includeMemory: false }, ctx())),
+      ...[a, b].flatMap((d) => Array.from({ length: 5 }, () => d.listVms(opContext()))),
+      a.findVm({ id: "101" }, opContext()).then((vm) => a.start(vm!, opContext())),
+      b.findVm({ id: "103" }, opContext()).then((vm) => b.start(vm!, opContext())),
+      a.findVm({ id: "100" }, opContext()).then((vm) => a.createSnapshot(vm!, { name: "concurrent", includeMemory: false }, opContext())),
     ];
     await Promise.all(ops);
     expect(sim.counters.logins).toBe(1);
@@ -66,26 +56,26 @@ describe("authentication", () => {
 
   it("logs in again once when the server no longer accepts the tickets", async () => {
     const d = driver(ticketProfile());
-    await d.listVms(ctx());
+    await d.listVms(opContext());
     sim.faults.expireTickets();
-    const vm = await d.findVm({ id: "101" }, ctx());
-    await Promise.all([d.start(vm!, ctx()), ...Array.from({ length: 8 }, () => d.listVms(ctx()))]);
+    const vm = await d.findVm({ id: "101" }, opContext());
+    await Promise.all([d.start(vm!, opContext()), ...Array.from({ length: 8 }, () => d.listVms(opContext()))]);
     expect(sim.counters.logins).toBe(2);
     expect(sim.vms.get(101)?.status).toBe("running");
   });
 
   it("renews the ticket before it expires", async () => {
     const d = driver(ticketProfile(), "lab", { ticketTiming: { renewAfterMs: 100 } });
-    await d.listVms(ctx());
+    await d.listVms(opContext());
     await new Promise((r) => setTimeout(r, 150));
-    await d.listVms(ctx());
+    await d.listVms(opContext());
     expect(sim.counters.logins).toBe(2);
     expect(sim.counters.byRoute["POST /access/ticket"]).toBe(2);
   });
 
   it("refuses a wrong password with an auth error that names the user but not the password", async () => {
     const d = driver({ username: sim.username, password: "wrong-password-123", fingerprint: sim.fingerprint });
-    const e = await failure(d.findVm({ id: "100" }, ctx()));
+    const e = await hypervisorError(d.findVm({ id: "100" }, opContext()));
     expect(e.kind).toBe("auth");
     expect(e.message).toContain("authentication failure");
     expect(e.message).toContain("root@pam");
@@ -95,15 +85,15 @@ describe("authentication", () => {
   it("refuses an unknown token secret without showing it", async () => {
     const bad = sim.apiToken.replace(/=.*/, "=00000000-0000-4000-8000-000000000000");
     const d = driver({ apiToken: bad, fingerprint: sim.fingerprint });
-    const e = await failure(d.listVms(ctx()));
+    const e = await hypervisorError(d.listVms(opContext()));
     expect(e.kind).toBe("auth");
     expect(e.message).not.toContain("00000000-0000-4000-8000-000000000000");
   });
 
   it("reports a missing privilege as a permission error with the server's words", async () => {
     const d = driver({ apiToken: sim.readonlyApiToken, fingerprint: sim.fingerprint });
-    const vm = await d.findVm({ id: "101" }, ctx());
-    const e = await failure(d.start(vm!, ctx()));
+    const vm = await d.findVm({ id: "101" }, opContext());
+    const e = await hypervisorError(d.start(vm!, opContext()));
     expect(e.kind).toBe("permission");
     expect(e.message).toMatch(/^start of VM web-02 \(101 on pve1\) failed \[403\]: Permission check failed \(\/vms\/101, VM.PowerMgmt\)/);
   });
@@ -112,7 +102,7 @@ describe("authentication", () => {
 describe("TLS trust", () => {
   it("refuses the self-signed certificate by default and says how to trust it", async () => {
     const d = driver({ apiToken: sim.apiToken });
-    const e = await failure(d.listVms(ctx()));
+    const e = await hypervisorError(d.listVms(opContext()));
     expect(e.kind).toBe("tls");
     expect(e.message).toMatch(/caCert/);
     expect(e.message).toMatch(/fingerprint/);
@@ -121,17 +111,17 @@ describe("TLS trust", () => {
 
   it("trusts the certificate given as caCert", async () => {
     const d = driver({ apiToken: sim.apiToken, caCert: sim.caCert });
-    expect((await d.listVms(ctx())).map((v) => v.id)).toContain("9000");
+    expect((await d.listVms(opContext())).map((v) => v.id)).toContain("9000");
   });
 
   it("trusts the certificate pinned by its fingerprint, in any spelling", async () => {
     const d = driver({ apiToken: sim.apiToken, fingerprint: sim.fingerprint.replace(/:/g, "").toLowerCase() });
-    expect((await d.listVms(ctx())).length).toBeGreaterThan(0);
+    expect((await d.listVms(opContext())).length).toBeGreaterThan(0);
   });
 
   it("refuses a server whose certificate does not match the pinned fingerprint", async () => {
     const d = driver({ apiToken: sim.apiToken, fingerprint: "AB:".repeat(31) + "AB" });
-    const e = await failure(d.listVms(ctx()));
+    const e = await hypervisorError(d.listVms(opContext()));
     expect(e.kind).toBe("tls");
     expect(e.message).toContain("does not match the pinned");
     expect(sim.counters.requests).toBe(0);
@@ -143,8 +133,8 @@ describe("TLS trust", () => {
     try {
       const a = driver({ apiToken: sim.apiToken, insecure: true }, "lab-insecure");
       const b = driver({ apiToken: sim.apiToken, insecure: true }, "lab-insecure");
-      await a.listVms(ctx());
-      await b.listVms(ctx());
+      await a.listVms(opContext());
+      await b.listVms(opContext());
     } finally {
       setLogSink((m) => process.stderr.write(`${m}\n`));
     }
@@ -156,7 +146,7 @@ describe("request limits", () => {
   it("keeps at most maxConcurrentRequests requests in flight", async () => {
     sim.configure({ latencyMs: 20 });
     const d = driver({ apiToken: sim.apiToken, fingerprint: sim.fingerprint, maxConcurrentRequests: 2 });
-    await Promise.all(Array.from({ length: 12 }, () => d.listVms(ctx())));
+    await Promise.all(Array.from({ length: 12 }, () => d.listVms(opContext())));
     expect(sim.counters.peakInFlight).toBeLessThanOrEqual(2);
     expect(d.peakConcurrency).toBe(2);
   });
@@ -166,7 +156,7 @@ describe("request limits", () => {
     let slowed = 0;
     sim.faults.slowMs = 1000;
     sim.faults.appliesTo = ({ method }) => method === "GET" && slowed++ < 1;
-    expect((await d.listVms(ctx())).length).toBeGreaterThan(0);
+    expect((await d.listVms(opContext())).length).toBeGreaterThan(0);
     expect(sim.counters.faults.slow).toBe(1);
     expect(sim.counters.byRoute["GET /cluster/resources"]).toBe(2);
   });
@@ -174,7 +164,7 @@ describe("request limits", () => {
   it("names the operation's deadline when it runs out", async () => {
     sim.configure({ latencyMs: 500 });
     const d = driver({ apiToken: sim.apiToken, fingerprint: sim.fingerprint });
-    const e = await failure(d.listVms({ deadline: new Deadline(150, "test operation") }));
+    const e = await hypervisorError(d.listVms({ deadline: new Deadline(150, "test operation") }));
     expect(e.kind).toBe("timeout");
     expect(e.message).toMatch(/^list VMs failed \[DEADLINE\]: the operation's time/);
   });

@@ -18,7 +18,7 @@ const MESSAGE_KINDS: Array<[RegExp, ErrorKind]> = [
   [HIBERNATED_LOCK, "invalid-state"],
   [/VM is locked|can't lock file|got lock timeout/i, "locked"],
   [/already used|already exists/i, "conflict"],
-  [/does not exist|no such (vm|snapshot)|not found/i, "not-found"],
+  [/does not exist|no such (vm|snapshot)|not found|hostname lookup .* failed/i, "not-found"],
   // The guest agent is absent, not started, or silent (a paused guest): the guest cannot answer now.
   [/guest agent is not running|no qemu guest agent configured|qmp command 'guest-[a-z-]+' failed/i, "invalid-state"],
   [/not running|already running|is running|is paused|protection mode enabled|is a template/i, "invalid-state"],

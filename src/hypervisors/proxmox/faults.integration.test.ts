@@ -1,6 +1,6 @@
 import { startProxmoxSim, type ProxmoxSim } from "../../../test/sim/proxmox";
+import { vmById } from "../../../test/support/proxmoxDriver";
 import { Deadline } from "../../core/deadline";
-import type { VmInfo } from "../types";
 import { ProxmoxHypervisor } from "./driver";
 
 /**
@@ -19,11 +19,7 @@ afterEach(async () => {
   await sim.close();
 });
 
-async function vm(id: string): Promise<VmInfo> {
-  const found = await d.findVm({ id }, ctx());
-  if (!found) throw new Error(`VM ${id} not found`);
-  return found;
-}
+const vm = (id: string) => vmById(d, id, ctx());
 
 it.each([1, 2])("ends every operation done and exactly once under random faults (seed %d)", async (seed) => {
   sim = await startProxmoxSim({ taskDurationMs: 10, failedLoginDelayMs: 10, faultSeed: seed });

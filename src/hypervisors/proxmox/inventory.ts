@@ -1,7 +1,9 @@
 import { HypervisorError, isHypervisorError } from "../../core/errors";
+import { pollUntil } from "../../core/poll";
 import { describeSelector, describeVm, type ObservedState, type OperationContext, type VmInfo, type VmSelector } from "../types";
 import type { ProxmoxClient } from "./client";
 import { api } from "./path";
+import { rememberStatus } from "./statusMemo";
 
 /** One guest of `GET /cluster/resources?type=vm` (monitoring data: fine for finding, not for state). */
 export interface ResourceEntry {
@@ -17,6 +19,7 @@ export interface ResourceEntry {
 /** `GET /nodes/{node}/qemu/{vmid}/status/current`: the authoritative state. */
 export interface CurrentStatus {
   status: string;
+  template?: number;
   qmpstatus?: string;
   lock?: string;
   name?: string;
@@ -78,24 +81,70 @@ export async function findVm(client: ProxmoxClient, selector: VmSelector, defaul
     throw new HypervisorError("a VM selector needs an id or a name", { kind: "invalid-input" });
   }
   const vmid = selector.id !== undefined ? parseVmid(selector.id) : undefined;
+  // Id and node known (every read after the first, and every confirmation): one request to the
+  // node instead of two. A VM no longer there (migrated, or gone) is looked up in the cluster.
+  if (vmid !== undefined && selector.node !== undefined) {
+    const direct = await statusOn(client, selector.node, vmid, ctx);
+    if (direct) {
+      requireSameName(direct.vm, selector);
+      rememberStatus(client, direct);
+      return direct.vm;
+    }
+  }
   const all = await listVms(client, ctx);
   let found: (VmInfo & { node: string }) | undefined;
   if (vmid !== undefined) {
     found = all.find((v) => v.id === String(vmid));
-    if (found && selector.name !== undefined && found.name !== selector.name) {
-      throw new HypervisorError(`VM ${vmid} is named "${found.name}", not "${selector.name}"`, {
-        kind: "invalid-input",
-        hint: "Give only the id, or the VM's actual name with it",
-      });
-    }
+    if (found) requireSameName(found, selector);
   } else {
     found = pickByName(all, selector, defaultNode);
   }
   if (!found) return undefined;
+  const status = await settledStatus(client, found, ctx);
+  if (!status) return undefined; // destroyed between the two reads, or a clone that failed
+  rememberStatus(client, status);
+  return status.vm;
+}
+
+/**
+ * status/current of a VM once no clone holds it: a VM being cloned carries lock "clone" until its
+ * task ends (a provider that died in the middle of `up` leaves one behind), and is not there yet
+ * until then. Undefined when the VM disappears (it was destroyed, or its clone failed and was removed).
+ */
+export async function settledStatus(client: ProxmoxClient, vm: VmInfo, ctx: OperationContext): Promise<VmStatus | undefined> {
+  const outcome = await pollUntil<{ status?: VmStatus }>(
+    async () => {
+      try {
+        const s = await readStatus(client, vm, ctx);
+        return s.current.lock === "clone" ? undefined : { status: s };
+      } catch (e) {
+        if (isHypervisorError(e, "not-found")) return {};
+        throw e;
+      }
+    },
+    { deadline: ctx.deadline, onTimeout: () => ctx.deadline.timeoutError(`wait for the clone to ${describeVm(vm)}`, `VM ${vm.id} is still locked for the clone`) },
+  );
+  return outcome.status;
+}
+
+function requireSameName(vm: VmInfo, selector: VmSelector): void {
+  if (selector.name !== undefined && vm.name !== selector.name) {
+    throw new HypervisorError(`VM ${vm.id} is named "${vm.name}", not "${selector.name}"`, {
+      kind: "invalid-input",
+      hint: "Give only the id, or the VM's actual name with it",
+    });
+  }
+}
+
+/** status/current of a VM on a given node, as a whole VmStatus; undefined when the node does not have it. */
+async function statusOn(client: ProxmoxClient, node: string, vmid: number, ctx: OperationContext): Promise<VmStatus | undefined> {
   try {
-    return (await readStatus(client, found, ctx)).vm;
+    const current = await client.get<CurrentStatus>(api`/nodes/${node}/qemu/${vmid}/status/current`, undefined, ctx);
+    const state = observedState(current);
+    const vm = { id: String(vmid), name: current.name ?? `VM ${vmid}`, node, state, template: current.template === 1 };
+    return { vm, current, state, haManaged: current.ha?.managed === 1 };
   } catch (e) {
-    if (isHypervisorError(e, "not-found")) return undefined; // destroyed between the two reads
+    if (isHypervisorError(e, "not-found")) return undefined;
     throw e;
   }
 }

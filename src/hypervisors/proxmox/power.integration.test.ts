@@ -1,56 +1,31 @@
-import { startProxmoxSim, type ProxmoxSim } from "../../../test/sim/proxmox";
-import { Deadline } from "../../core/deadline";
-import { HypervisorError } from "../../core/errors";
-import type { OperationContext, VmInfo } from "../types";
-import { ProxmoxHypervisor } from "./driver";
+import type { ProxmoxSim } from "../../../test/sim/proxmox";
+import { hypervisorError, opContext, startProxmoxDriver, stopProxmoxDriver, vmById } from "../../../test/support/proxmoxDriver";
+import type { ProxmoxHypervisor } from "./driver";
 
 /** Every power transition, its idempotence, locks, HA and guest addresses, against the simulator. */
 
-const ctx = (seconds = 20, progress?: (m: string) => void): OperationContext => ({ deadline: Deadline.seconds(seconds, "test operation"), progress });
-
 let sim: ProxmoxSim;
 let d: ProxmoxHypervisor;
+beforeEach(async () => ({ sim, d } = await startProxmoxDriver()));
+afterEach(() => stopProxmoxDriver(sim, d));
 
-beforeEach(async () => {
-  sim = await startProxmoxSim({ taskDurationMs: 20, failedLoginDelayMs: 10 });
-  d = new ProxmoxHypervisor("lab", { type: "proxmox", endpoint: sim.endpoint, apiToken: sim.apiToken, fingerprint: sim.fingerprint });
-});
-
-afterEach(async () => {
-  await d.close();
-  await sim.close();
-});
-
-async function vm(id: number): Promise<VmInfo> {
-  const found = await d.findVm({ id: String(id) }, ctx());
-  if (!found) throw new Error(`VM ${id} not found`);
-  return found;
-}
+const vm = (id: number) => vmById(d, id);
 
 const state = async (id: number) => (await vm(id)).state;
 const tasks = (type: string) => sim.counters.tasksStarted[type] ?? 0;
 
-async function failure(p: Promise<unknown>): Promise<HypervisorError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(HypervisorError);
-  return e as HypervisorError;
-}
-
 describe("power transitions", () => {
   it("starts a stopped VM and powers it off again", async () => {
-    await d.start(await vm(101), ctx());
+    await d.start(await vm(101), opContext());
     expect(await state(101)).toBe("running");
-    await d.powerOff(await vm(101), ctx());
+    await d.powerOff(await vm(101), opContext());
     expect(await state(101)).toBe("stopped");
     expect([tasks("qmstart"), tasks("qmstop")]).toEqual([1, 1]);
   });
 
   it("takes start on a running VM and power-off on a stopped VM as done, without a task", async () => {
-    await d.start(await vm(100), ctx());
-    await d.powerOff(await vm(101), ctx());
+    await d.start(await vm(100), opContext());
+    await d.powerOff(await vm(101), opContext());
     expect(sim.counters.tasksStarted).toEqual({});
     expect([await state(100), await state(101)]).toEqual(["running", "stopped"]);
   });
@@ -58,23 +33,23 @@ describe("power transitions", () => {
   it("takes a start that lost the race to another start ('already running') as done", async () => {
     sim.configure({ taskDurationMs: 200 });
     const target = await vm(101);
-    await Promise.all([d.start(target, ctx()), d.start(target, ctx())]);
+    await Promise.all([d.start(target, opContext()), d.start(target, opContext())]);
     expect(tasks("qmstart")).toBe(2);
     expect(await state(101)).toBe("running");
   });
 
   it("shuts a guest down gracefully", async () => {
-    expect(await d.shutdownGuest(await vm(100), 5000, ctx())).toBe(true);
+    expect(await d.shutdownGuest(await vm(100), 5000, opContext())).toBe(true);
     expect(await state(100)).toBe("stopped");
     expect(tasks("qmshutdown")).toBe(1);
   });
 
   it("reports false when the guest ignores the shutdown within the window, leaving it running", async () => {
     const started = Date.now();
-    expect(await d.shutdownGuest(await vm(104), 1000, ctx())).toBe(false);
+    expect(await d.shutdownGuest(await vm(104), 1000, opContext())).toBe(false);
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
     expect(await state(104)).toBe("running");
-    await d.powerOff(await vm(104), ctx());
+    await d.powerOff(await vm(104), opContext());
     expect(await state(104)).toBe("stopped");
   });
 
@@ -83,68 +58,68 @@ describe("power transitions", () => {
     const stopMeanwhile = (m: string) => {
       if (m.startsWith("shutdown")) sim.vms.get(104)!.status = "stopped";
     };
-    expect(await d.shutdownGuest(await vm(104), 1000, ctx(20, stopMeanwhile))).toBe(true);
+    expect(await d.shutdownGuest(await vm(104), 1000, opContext(20, stopMeanwhile))).toBe(true);
   });
 
   it("resumes a paused VM before shutting it down", async () => {
-    await d.pause(await vm(100), ctx());
-    expect(await d.shutdownGuest(await vm(100), 5000, ctx())).toBe(true);
+    await d.pause(await vm(100), opContext());
+    expect(await d.shutdownGuest(await vm(100), 5000, opContext())).toBe(true);
     expect(await state(100)).toBe("stopped");
   });
 
   it("pauses and resumes, each idempotent", async () => {
-    await d.pause(await vm(100), ctx());
-    await d.pause(await vm(100), ctx());
+    await d.pause(await vm(100), opContext());
+    await d.pause(await vm(100), opContext());
     expect(await state(100)).toBe("paused");
-    await d.resume(await vm(100), ctx());
-    await d.resume(await vm(100), ctx());
+    await d.resume(await vm(100), opContext());
+    await d.resume(await vm(100), opContext());
     expect(await state(100)).toBe("running");
     expect(tasks("qmsuspend")).toBe(1);
     expect(tasks("qmresume")).toBe(1);
   });
 
   it("suspends to disk and starts from the saved state", async () => {
-    await d.suspend(await vm(100), ctx());
+    await d.suspend(await vm(100), opContext());
     expect(await state(100)).toBe("suspended");
     expect(sim.vms.get(100)?.lock).toBe("suspended");
-    await d.start(await vm(100), ctx());
+    await d.start(await vm(100), opContext());
     expect(await state(100)).toBe("running");
     expect(sim.vms.get(100)?.lock).toBeUndefined();
   });
 
   it("powers off a VM suspended to disk, discarding its saved state", async () => {
-    await d.suspend(await vm(100), ctx());
-    await d.powerOff(await vm(100), ctx());
+    await d.suspend(await vm(100), opContext());
+    await d.powerOff(await vm(100), opContext());
     expect(await state(100)).toBe("stopped");
     expect(sim.vms.get(100)?.lock).toBeUndefined();
   });
 
   it("starts a paused VM by resuming it", async () => {
-    await d.pause(await vm(100), ctx());
-    await d.start(await vm(100), ctx());
+    await d.pause(await vm(100), opContext());
+    await d.start(await vm(100), opContext());
     expect(await state(100)).toBe("running");
     expect(tasks("qmstart")).toBe(0);
   });
 
   it("resets a running VM and refuses to reset a stopped one", async () => {
-    await d.reset(await vm(100), ctx());
+    await d.reset(await vm(100), opContext());
     expect(tasks("qmreset")).toBe(1);
-    const e = await failure(d.reset(await vm(101), ctx()));
+    const e = await hypervisorError(d.reset(await vm(101), opContext()));
     expect(e.kind).toBe("invalid-state");
     expect(e.message).toBe("reset of VM web-02 (101 on pve1) failed: cannot reset: the VM is stopped");
   });
 
   it("refuses to start a template", async () => {
-    const e = await failure(d.start(await vm(9000), ctx()));
+    const e = await hypervisorError(d.start(await vm(9000), opContext()));
     expect(e.kind).toBe("invalid-state");
     expect(e.message).toMatch(/^start of VM tmpl-debian \(9000 on pve1\) failed: it is a template/);
   });
 
   it("waits for the HA manager to reach the requested state", async () => {
     sim.addVm({ vmid: 120, name: "ha-01", node: "pve2", status: "stopped", ha: true });
-    await d.start(await vm(120), ctx());
+    await d.start(await vm(120), opContext());
     expect(await state(120)).toBe("running");
-    await d.powerOff(await vm(120), ctx());
+    await d.powerOff(await vm(120), opContext());
     expect(await state(120)).toBe("stopped");
     expect([tasks("hastart"), tasks("hastop")]).toEqual([1, 1]);
   });
@@ -152,7 +127,7 @@ describe("power transitions", () => {
   it("finds a VM that migrated to another node since it was read", async () => {
     const seen = await vm(101);
     sim.vms.get(101)!.node = "pve2";
-    await d.start(seen, ctx());
+    await d.start(seen, opContext());
     expect(await vm(101)).toMatchObject({ node: "pve2", state: "running" });
   });
 });
@@ -160,7 +135,7 @@ describe("power transitions", () => {
 describe("locks and failures", () => {
   it("retries a VM locked at the API until the lock clears", async () => {
     sim.faults.lockBurst(101, 3);
-    await d.start(await vm(101), ctx());
+    await d.start(await vm(101), opContext());
     expect(await state(101)).toBe("running");
     expect(sim.counters.faults.lockBursts).toBe(3);
   });
@@ -170,7 +145,7 @@ describe("locks and failures", () => {
     sim.vms.get(101)!.lock = "backup";
     const clear = setTimeout(() => (sim.vms.get(101)!.lock = undefined), 300);
     try {
-      await d.start(await vm(101), ctx());
+      await d.start(await vm(101), opContext());
     } finally {
       clearTimeout(clear);
     }
@@ -180,14 +155,14 @@ describe("locks and failures", () => {
 
   it("gives up on a lock that outlasts the operation, naming it", async () => {
     sim.vms.get(101)!.lock = "backup";
-    const e = await failure(d.start(await vm(101), ctx(1)));
+    const e = await hypervisorError(d.start(await vm(101), opContext(1)));
     expect(e.kind).toBe("locked");
     expect(e.message).toMatch(/^start of VM web-02 \(101 on pve1\) failed \[500\]: VM is locked \(backup\)/);
   });
 
   it("reports a failed task with its exit status and the end of its log", async () => {
     sim.faults.failNextTask("qmstart", "start failed: QEMU exited with code 1");
-    const e = await failure(d.start(await vm(101), ctx()));
+    const e = await hypervisorError(d.start(await vm(101), opContext()));
     expect(e.message).toMatch(/^start of VM web-02 \(101 on pve1\) failed \[task qmstart\]: start failed: QEMU exited with code 1/);
   });
 
@@ -196,7 +171,7 @@ describe("locks and failures", () => {
     sim.faults.errorRate = 1;
     sim.faults.errorAnswers = [[503, "Service Unavailable"]];
     sim.faults.appliesTo = ({ route }) => route.startsWith("POST /nodes/{node}/qemu/{vmid}/status") && n++ < 1;
-    await d.reset(await vm(100), ctx());
+    await d.reset(await vm(100), opContext());
     expect(sim.counters.faults.errors).toBe(1);
     expect(tasks("qmreset")).toBe(1);
   });
@@ -204,7 +179,7 @@ describe("locks and failures", () => {
   it("never sends a reset again after its answer was lost, and says it may have happened", async () => {
     sim.faults.dropAfterEffectRate = 1;
     sim.faults.appliesTo = ({ route }) => route.startsWith("POST /nodes/{node}/qemu/{vmid}/status");
-    const e = await failure(d.reset(await vm(100), ctx()));
+    const e = await hypervisorError(d.reset(await vm(100), opContext()));
     expect(e.kind).toBe("transport");
     expect(e.message).toMatch(/^reset of VM web-01 \(100 on pve1\) failed.*the reset may or may not have happened/);
     expect(tasks("qmreset")).toBe(1);
@@ -212,7 +187,7 @@ describe("locks and failures", () => {
 
   it("takes a task that ended with warnings as done", async () => {
     sim.faults.failNextTask("qmstart", "WARNINGS: 1");
-    await d.start(await vm(101), ctx());
+    await d.start(await vm(101), opContext());
     expect(await state(101)).toBe("running");
   });
 
@@ -221,8 +196,8 @@ describe("locks and failures", () => {
     sim.faults.errorRate = 0.2;
     sim.faults.dropRate = 0.1;
     sim.faults.appliesTo = ({ method }) => method === "GET";
-    await d.start(await vm(101), ctx());
-    await d.powerOff(await vm(101), ctx());
+    await d.start(await vm(101), opContext());
+    await d.powerOff(await vm(101), opContext());
     sim.faults.clear();
     expect(await state(101)).toBe("stopped");
     expect(sim.counters.faults.errors + sim.counters.faults.drops).toBeGreaterThan(0);
@@ -232,7 +207,7 @@ describe("locks and failures", () => {
     let dropped = 0;
     sim.faults.dropAfterEffectRate = 1;
     sim.faults.appliesTo = ({ route }) => route.startsWith("POST /nodes/{node}/qemu/{vmid}/status") && dropped++ < 1;
-    await d.start(await vm(101), ctx());
+    await d.start(await vm(101), opContext());
     expect(await state(101)).toBe("running");
     expect(sim.counters.faults.dropsAfterEffect).toBe(1);
   });
@@ -240,18 +215,18 @@ describe("locks and failures", () => {
 
 describe("guest addresses", () => {
   it("reads the addresses the guest agent reports", async () => {
-    expect(await d.guestIpAddresses(await vm(100), ctx())).toEqual(["10.0.0.100"]);
+    expect(await d.guestIpAddresses(await vm(100), opContext())).toEqual(["10.0.0.100"]);
   });
 
   it("reports no address, at once, for a stopped VM, one without the agent, or a paused one", async () => {
-    await d.pause(await vm(100), ctx());
-    for (const id of [101, 102, 100]) expect(await d.guestIpAddresses(await vm(id), ctx())).toEqual([]);
+    await d.pause(await vm(100), opContext());
+    for (const id of [101, 102, 100]) expect(await d.guestIpAddresses(await vm(id), opContext())).toEqual([]);
     expect(sim.counters.byRoute["GET /nodes/{node}/qemu/{vmid}/agent/network-get-interfaces"]).toBe(3);
   });
 
   it("reports no address until the agent has started in a freshly started guest", async () => {
     sim.configure({ agentStartupMs: 60_000 });
-    await d.start(await vm(101), ctx());
-    expect(await d.guestIpAddresses(await vm(101), ctx())).toEqual([]);
+    await d.start(await vm(101), opContext());
+    expect(await d.guestIpAddresses(await vm(101), opContext())).toEqual([]);
   });
 });

@@ -5,6 +5,7 @@ import { describeVm, type ObservedState, type OperationContext, type VmInfo } fr
 import type { Params, ProxmoxClient } from "./client";
 import { isLostAnswer, isRefusedForNow, isRetryableOperationError } from "./errors";
 import { readStatus, type VmStatus } from "./inventory";
+import { takeRecentStatus } from "./statusMemo";
 import { api } from "./path";
 import { waitForTask } from "./tasks";
 
@@ -31,14 +32,26 @@ interface Transition {
  * HA-managed VMs only get a state request from start/stop, so their state is polled afterwards.
  */
 async function drive(client: ProxmoxClient, vm: VmInfo, ctx: OperationContext, t: Transition): Promise<void> {
+  let actedOnRemembered = false;
   await retry(
-    async () => {
-      const s = await readStatus(client, vm, ctx);
+    async (attempt) => {
+      // The first attempt may act on what findVm read a moment ago; a retry always looks again.
+      const remembered = attempt === 1 ? takeRecentStatus(client, vm.id) : undefined;
+      const s = remembered ?? (await readStatus(client, vm, ctx));
+      actedOnRemembered = remembered !== undefined;
       if (t.reached(s.state)) return;
       await t.act(s);
       if (s.haManaged) await waitForState(client, s.vm, t.reached, ctx);
     },
-    { deadline: ctx.deadline, operation: t.operation, retryable: isRetryableOperationError, baseDelayMs: 200 },
+    {
+      deadline: ctx.deadline,
+      operation: t.operation,
+      // A VM changed or moved by someone else since that read shows as a wrong-state or
+      // not-here refusal, before anything was done: look again.
+      retryable: (e) =>
+        isRetryableOperationError(e) || (actedOnRemembered && (isHypervisorError(e, "invalid-state") || isHypervisorError(e, "not-found"))),
+      baseDelayMs: 200,
+    },
   );
 }
 

@@ -20,6 +20,8 @@ export interface SnapshotEntry {
 
 /** The list always holds a pseudo entry for the VM's present state; it is not a snapshot. */
 const CURRENT = "current";
+/** The `snapstate` of a snapshot whose task is still making it. */
+const PREPARING = "prepare";
 
 export function snapshotFromEntry(e: SnapshotEntry): SnapshotInfo {
   return {
@@ -49,8 +51,9 @@ async function entry(client: ProxmoxClient, node: string, vm: VmInfo, name: stri
   return (await entries(client, node, vm, ctx)).find((e) => e.name === name);
 }
 
+/** Snapshots still being made (`snapstate` "prepare") are not listed: they exist once their task ended well. */
 export async function listSnapshots(client: ProxmoxClient, vm: VmInfo, ctx: OperationContext): Promise<SnapshotInfo[]> {
-  return (await entries(client, await nodeOf(client, vm, ctx), vm, ctx)).map(snapshotFromEntry);
+  return (await entries(client, await nodeOf(client, vm, ctx), vm, ctx)).filter((e) => e.snapstate !== PREPARING).map(snapshotFromEntry);
 }
 
 /**
@@ -75,15 +78,22 @@ function busyWithSnapshot(vm: VmInfo): HypervisorError {
 }
 
 /**
- * Creates a snapshot exactly once. Once an answer has been lost, every further attempt looks
- * before sending: an entry with that name (or a VM locked for a snapshot) is our request at work,
- * and is waited for. A name already taken is a conflict, unless one of our requests was lost:
- * then it is that request having landed late.
+ * Creates a snapshot exactly once. A snapshot of that name already being made (the request of a
+ * provider that died in the middle of `up`) is waited for and taken, as the resource takes over
+ * one that exists. Once an answer has been lost, every further attempt looks before sending: an
+ * entry with that name (or a VM locked for a snapshot) is our request at work, and is waited for.
+ * A name already taken is a conflict, unless one of our requests was lost: then it is that request
+ * having landed late.
  */
 export async function createSnapshot(client: ProxmoxClient, vm: VmInfo, req: CreateSnapshotRequest, ctx: OperationContext): Promise<SnapshotInfo> {
   const problem = snapshotNameProblem(req.name);
   if (problem) throw new HypervisorError(`snapshot name "${req.name}" ${problem}`, { kind: "invalid-input" });
   const node = await nodeOf(client, vm, ctx);
+  if ((await entry(client, node, vm, req.name, ctx))?.snapstate === PREPARING) {
+    ctx.progress?.(`${describeVm(vm)}: snapshot ${req.name} is being made already; waiting for it`);
+    const made = await waitForSnapshot(client, node, vm, req.name, ctx);
+    if (made) return made;
+  }
   let answerLost = false;
   /** The snapshot our lost request made, once complete; undefined when there is none (or it failed). */
   const landed = async (e?: unknown): Promise<SnapshotInfo | undefined> => {
