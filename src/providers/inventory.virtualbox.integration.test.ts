@@ -1,5 +1,4 @@
 import { listVms } from ".";
-import { setLogSink } from "../core/log";
 import {
   markCommands,
   startVirtualBox,
@@ -7,15 +6,11 @@ import {
   type StartedVirtualBox,
   type VBoxTransport,
 } from "../../test/support/virtualboxConnection";
+import { captureLogLines } from "../../test/support/logCapture";
 
 /** getVms against the stand-in VBoxManage, here and through the SSH test server. */
 
-let logged: string[] = [];
-beforeAll(() => setLogSink((m) => logged.push(m)));
-afterAll(() => setLogSink((m) => process.stderr.write(`${m}\n`)));
-beforeEach(() => {
-  logged = [];
-});
+const logged = captureLogLines();
 
 const VMS = [
   { name: "web-01", state: "running" as const },

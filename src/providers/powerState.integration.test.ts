@@ -1,21 +1,13 @@
 import { hooks } from ".";
 import type { ProxmoxSim } from "../../test/sim/proxmox";
 import { startConfiguredProxmox, stopConfiguredProxmox } from "../../test/support/proxmoxConnection";
+import { checkedInputs, upNew } from "../../test/support/providerHooks";
 
 const power = hooks("VmPowerState");
 
-/** What the provider host does in `up` for a new resource: check, then create with the checked inputs. */
-async function up(news: Record<string, unknown>) {
-  const checked = await power.check!({}, { connection: "lab", ...news });
-  expect(checked.failures).toEqual([]);
-  return { inputs: checked.inputs!, result: await power.create(checked.inputs!) };
-}
+const up = (news: Record<string, unknown>) => upNew(power, news);
 
-async function checked(news: Record<string, unknown>) {
-  const r = await power.check!({}, { connection: "lab", ...news });
-  expect(r.failures).toEqual([]);
-  return r.inputs!;
-}
+const checked = (news: Record<string, unknown>) => checkedInputs(power, news);
 
 describe("VmPowerState on Proxmox", () => {
   let sim: ProxmoxSim;

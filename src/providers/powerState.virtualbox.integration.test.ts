@@ -1,5 +1,4 @@
 import { hooks } from ".";
-import { setLogSink } from "../core/log";
 import {
   byHand,
   markCommands,
@@ -8,6 +7,8 @@ import {
   type ConfiguredVirtualBox,
   type VBoxTransport,
 } from "../../test/support/virtualboxConnection";
+import { checkedInputs, upNew } from "../../test/support/providerHooks";
+import { captureLogLines } from "../../test/support/logCapture";
 
 /**
  * VmPowerState's hooks against the stand-in VBoxManage, run here and through the SSH test
@@ -18,17 +19,9 @@ import {
 const power = hooks("VmPowerState");
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-async function checked(news: Record<string, unknown>) {
-  const r = await power.check!({}, { connection: "lab", ...news });
-  expect(r.failures).toEqual([]);
-  return r.inputs!;
-}
+const checked = (news: Record<string, unknown>) => checkedInputs(power, news);
 
-/** What the provider host does in `up` for a new resource: check, then create with the checked inputs. */
-async function up(news: Record<string, unknown>) {
-  const inputs = await checked(news);
-  return { inputs, result: await power.create(inputs) };
-}
+const up = (news: Record<string, unknown>) => upNew(power, news);
 
 const VMS = [
   { name: "web" },
@@ -40,14 +33,11 @@ const VMS = [
 
 describe.each(["local", "ssh"] as VBoxTransport[])("VmPowerState on VirtualBox (%s)", (transport) => {
   let v: ConfiguredVirtualBox;
-  let logged: string[] = [];
+  const logged = captureLogLines();
   const stateOf = (name: string) => v.sim.vm(name)?.state;
   const uuidOf = (name: string) => v.sim.vm(name)!.uuid;
 
-  beforeAll(() => setLogSink((m) => logged.push(m)));
-  afterAll(() => setLogSink((m) => process.stderr.write(`${m}\n`)));
   beforeEach(async () => {
-    logged = [];
     v = await startConfiguredVirtualBox({ transport, vms: VMS });
   });
   afterEach(() => stopConfiguredVirtualBox(v));

@@ -1,8 +1,9 @@
 import { hooks } from ".";
-import { setLogSink } from "../core/log";
 import type { VmInfo } from "../hypervisors";
 import { describeWithVcsim, VCSIM_BUILD_TIMEOUT_MS } from "../../test/sim/vcsim/suite";
 import { changesSince, opContext, startConfiguredVsphere, stopConfiguredVsphere, type ConfiguredVsphere } from "../../test/support/vsphereConnection";
+import { checkedInputs, upNew } from "../../test/support/providerHooks";
+import { captureLogLines } from "../../test/support/logCapture";
 
 /**
  * VmPowerState's hooks against vcsim (strict layer, behind the counting proxy), as vCenter and as
@@ -12,26 +13,13 @@ import { changesSince, opContext, startConfiguredVsphere, stopConfiguredVsphere,
 const power = hooks("VmPowerState");
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-async function checked(news: Record<string, unknown>) {
-  const r = await power.check!({}, { connection: "lab", ...news });
-  expect(r.failures).toEqual([]);
-  return r.inputs!;
-}
+const checked = (news: Record<string, unknown>) => checkedInputs(power, news);
 
-/** What the provider host does in `up` for a new resource: check, then create with the checked inputs. */
-async function up(news: Record<string, unknown>) {
-  const inputs = await checked(news);
-  return { inputs, result: await power.create(inputs) };
-}
+const up = (news: Record<string, unknown>) => upNew(power, news);
 
 describeWithVcsim("VmPowerState on vSphere", () => {
   /** The progress lines the hooks write (the provider host shows them in the CLI). */
-  let logged: string[] = [];
-  beforeAll(() => setLogSink((m) => logged.push(m)));
-  afterAll(() => setLogSink((m) => process.stderr.write(`${m}\n`)));
-  beforeEach(() => {
-    logged = [];
-  });
+  const logged = captureLogLines();
 
   describe.each([
     ["vpx", "caCert"],

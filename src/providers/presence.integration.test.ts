@@ -1,14 +1,11 @@
 import { hooks } from ".";
 import type { ProxmoxSim } from "../../test/sim/proxmox";
 import { startConfiguredProxmox, stopConfiguredProxmox } from "../../test/support/proxmoxConnection";
+import { checkedInputs } from "../../test/support/providerHooks";
 
 const presence = hooks("VmPresence");
 
-async function checked(news: Record<string, unknown>) {
-  const r = await presence.check!({}, { connection: "lab", ...news });
-  expect(r.failures).toEqual([]);
-  return r.inputs!;
-}
+const checked = (news: Record<string, unknown>) => checkedInputs(presence, news);
 
 const byName = (sim: ProxmoxSim, name: string) => [...sim.vms.values()].filter((v) => v.name === name);
 

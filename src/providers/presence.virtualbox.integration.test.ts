@@ -1,5 +1,4 @@
 import { hooks } from ".";
-import { setLogSink } from "../core/log";
 import {
   byHand,
   markCommands,
@@ -8,16 +7,14 @@ import {
   type ConfiguredVirtualBox,
   type VBoxTransport,
 } from "../../test/support/virtualboxConnection";
+import { checkedInputs } from "../../test/support/providerHooks";
+import { captureLogLines } from "../../test/support/logCapture";
 
 /** VmPresence's hooks against the stand-in VBoxManage, here and through the SSH test server. */
 
 const presence = hooks("VmPresence");
 
-async function checked(news: Record<string, unknown>) {
-  const r = await presence.check!({}, { connection: "lab", ...news });
-  expect(r.failures).toEqual([]);
-  return r.inputs!;
-}
+const checked = (news: Record<string, unknown>) => checkedInputs(presence, news);
 
 const VMS = [
   { name: "web", state: "running" as const },
@@ -29,14 +26,11 @@ const VMS = [
 
 describe.each(["local", "ssh"] as VBoxTransport[])("VmPresence on VirtualBox (%s)", (transport) => {
   let v: ConfiguredVirtualBox;
-  let logged: string[] = [];
+  const logged = captureLogLines();
   const vmOf = (name: string) => v.sim.read().vms.find((vm) => vm.name === name);
   const named = (name: string) => v.sim.read().vms.filter((vm) => vm.name === name);
 
-  beforeAll(() => setLogSink((m) => logged.push(m)));
-  afterAll(() => setLogSink((m) => process.stderr.write(`${m}\n`)));
   beforeEach(async () => {
-    logged = [];
     v = await startConfiguredVirtualBox({ transport, vms: VMS });
   });
   afterEach(() => stopConfiguredVirtualBox(v));

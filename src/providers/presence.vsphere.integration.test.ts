@@ -11,16 +11,13 @@ import {
   stopConfiguredVsphere,
   type ConfiguredVsphere,
 } from "../../test/support/vsphereConnection";
+import { checkedInputs } from "../../test/support/providerHooks";
 
 /** VmPresence's hooks against vcsim: cloning through vCenter, and its clear refusal on a standalone ESXi host. */
 
 const presence = hooks("VmPresence");
 
-async function checked(news: Record<string, unknown>) {
-  const r = await presence.check!({}, { connection: "lab", ...news });
-  expect(r.failures).toEqual([]);
-  return r.inputs!;
-}
+const checked = (news: Record<string, unknown>) => checkedInputs(presence, news);
 
 describeWithVcsim("VmPresence on vSphere", () => {
   beforeAll(() => setLogSink(() => undefined));

@@ -1,14 +1,11 @@
 import { hooks } from ".";
 import type { ProxmoxSim } from "../../test/sim/proxmox";
 import { startConfiguredProxmox, stopConfiguredProxmox } from "../../test/support/proxmoxConnection";
+import { checkedInputs } from "../../test/support/providerHooks";
 
 const snapshot = hooks("VmSnapshot");
 
-async function checked(news: Record<string, unknown>) {
-  const r = await snapshot.check!({}, { connection: "lab", ...news });
-  expect(r.failures).toEqual([]);
-  return r.inputs!;
-}
+const checked = (news: Record<string, unknown>) => checkedInputs(snapshot, news);
 
 describe("VmSnapshot on Proxmox", () => {
   let sim: ProxmoxSim;

@@ -1,5 +1,4 @@
 import { hooks } from ".";
-import { setLogSink } from "../core/log";
 import {
   byHand,
   markCommands,
@@ -8,6 +7,8 @@ import {
   type ConfiguredVirtualBox,
   type VBoxTransport,
 } from "../../test/support/virtualboxConnection";
+import { checkedInputs } from "../../test/support/providerHooks";
+import { captureLogLines } from "../../test/support/logCapture";
 
 /**
  * VmSnapshot's hooks against the stand-in VBoxManage, here and through the SSH test server.
@@ -17,11 +18,7 @@ import {
 const snapshot = hooks("VmSnapshot");
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-async function checked(news: Record<string, unknown>) {
-  const r = await snapshot.check!({}, { connection: "lab", ...news });
-  expect(r.failures).toEqual([]);
-  return r.inputs!;
-}
+const checked = (news: Record<string, unknown>) => checkedInputs(snapshot, news);
 
 const VMS = [
   { name: "web" },
@@ -32,14 +29,11 @@ const VMS = [
 
 describe.each(["local", "ssh"] as VBoxTransport[])("VmSnapshot on VirtualBox (%s)", (transport) => {
   let v: ConfiguredVirtualBox;
-  let logged: string[] = [];
+  const logged = captureLogLines();
   const vmOf = (name: string) => v.sim.vm(name)!;
   const snapshotsOf = (name: string) => vmOf(name).snapshots.map((s) => ({ uuid: s.uuid, name: s.name, description: s.description, online: s.online }));
 
-  beforeAll(() => setLogSink((m) => logged.push(m)));
-  afterAll(() => setLogSink((m) => process.stderr.write(`${m}\n`)));
   beforeEach(async () => {
-    logged = [];
     v = await startConfiguredVirtualBox({ transport, vms: VMS });
   });
   afterEach(() => stopConfiguredVirtualBox(v));

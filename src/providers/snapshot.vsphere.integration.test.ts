@@ -3,6 +3,7 @@ import { setLogSink } from "../core/log";
 import type { VmInfo } from "../hypervisors";
 import { describeWithVcsim, VCSIM_BUILD_TIMEOUT_MS } from "../../test/sim/vcsim/suite";
 import { changesSince, opContext, startConfiguredVsphere, stopConfiguredVsphere, type ConfiguredVsphere } from "../../test/support/vsphereConnection";
+import { checkedInputs } from "../../test/support/providerHooks";
 
 /**
  * VmSnapshot's hooks against vcsim (strict layer: a snapshot without memory of a running VM
@@ -11,11 +12,7 @@ import { changesSince, opContext, startConfiguredVsphere, stopConfiguredVsphere,
 
 const snapshot = hooks("VmSnapshot");
 
-async function checked(news: Record<string, unknown>) {
-  const r = await snapshot.check!({}, { connection: "lab", ...news });
-  expect(r.failures).toEqual([]);
-  return r.inputs!;
-}
+const checked = (news: Record<string, unknown>) => checkedInputs(snapshot, news);
 
 describeWithVcsim("VmSnapshot on vSphere", () => {
   beforeAll(() => setLogSink(() => undefined));

@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { openStack, type Stack, type StackOptions } from "../engine";
-import { startProxmoxSim, type ProxmoxSim, type ProxmoxSimOptions } from "../sim/proxmox";
+import type { ProxmoxSim } from "../sim/proxmox";
 import { TestClient } from "../sim/proxmox/testClient";
 
 export const REPO_ROOT = path.resolve(__dirname, "../..");
@@ -26,10 +26,8 @@ export function requireBuiltPackage(): void {
   }
 }
 
-/** Fast tasks and refused logins: the simulator's real-world delays would only slow the suite. */
-export function startSim(o: ProxmoxSimOptions = {}): Promise<ProxmoxSim> {
-  return startProxmoxSim({ taskDurationMs: 20, failedLoginDelayMs: 10, ...o });
-}
+/** A Proxmox simulator with fast tasks and refused logins, as every suite starts it. */
+export { startQuickSim as startSim } from "../sim/proxmox/testSim";
 
 /** `hypervisor:connections` with the profile `name`: API token, certificate pinned by fingerprint. */
 export function proxmoxConnections(sim: ProxmoxSim, name = "lab"): Record<string, unknown> {

@@ -3,12 +3,13 @@
  * `typescript`) into the program directory, and run in a child process under mocks, every
  * RegisterResource handed to the caller (the engine) to answer.
  */
-import { ChildProcess, fork } from "child_process";
+import { fork } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import * as ts from "typescript";
 import type { EngineMessage, Registration, RunnerMessage } from "./protocol";
 import { makeUrn } from "./state";
+import { stopChild } from "./stopChild";
 import type { PropertyMap } from "./wire";
 
 /** A program's files: path relative to the program directory → text. */
@@ -24,7 +25,6 @@ const COMPILER_OPTIONS: ts.CompilerOptions = {
 /** Entries of a program directory that belong to the harness or the installation, not the program. */
 const KEPT_ENTRIES = new Set(["node_modules", "package.json", ".engine-harness"]);
 const RUNNER_DIR = ".engine-harness";
-const STOP_TIMEOUT_MS = 5_000;
 const DEFAULT_PROGRAM_TIMEOUT_MS = 15 * 60_000;
 
 function transpile(source: string, fileName: string): string {
@@ -118,20 +118,6 @@ export interface ProgramRun {
   finished: Promise<ProgramResult>;
   /** Ends the program without waiting for it (the engine's cancellation after a failed step). */
   stop(): Promise<void>;
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) {
-    return Promise.resolve();
-  }
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill("SIGKILL"), STOP_TIMEOUT_MS);
-    child.once("exit", () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill("SIGTERM");
-  });
 }
 
 export function runProgram(options: ProgramRunOptions): ProgramRun {

@@ -9,6 +9,7 @@ import { ChildProcess, spawn } from "child_process";
 import * as crypto from "crypto";
 import { createRequire } from "module";
 import * as path from "path";
+import { stopChild } from "./stopChild";
 import type { PropertyMap, Value } from "./wire";
 
 type Grpc = typeof import("@grpc/grpc-js");
@@ -117,7 +118,6 @@ export interface ProviderHostOptions {
 
 const DEFAULT_START_TIMEOUT_MS = 30_000;
 const DEFAULT_CALL_TIMEOUT_MS = 15 * 60_000;
-const STOP_TIMEOUT_MS = 5_000;
 
 /**
  * Resolves with the port the host prints as its first stdout line; everything printed after that
@@ -156,20 +156,6 @@ function readPort(child: ChildProcess, timeoutMs: number, rest: (text: string) =
         reject(new Error(`provider host printed ${JSON.stringify(firstLine)} instead of a port\n${output()}`));
       }
     });
-  });
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) {
-    return Promise.resolve();
-  }
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill("SIGKILL"), STOP_TIMEOUT_MS);
-    child.once("exit", () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill("SIGTERM");
   });
 }
 

@@ -1,4 +1,5 @@
-import { startProxmoxSim, type ProxmoxSim } from "../sim/proxmox";
+import type { ProxmoxSim, ProxmoxSimOptions } from "../sim/proxmox";
+import { startQuickSim } from "../sim/proxmox/testSim";
 import { configure } from "../../src/providers";
 import { resetConnections } from "../../src/providers/runtime";
 
@@ -6,8 +7,8 @@ import { resetConnections } from "../../src/providers/runtime";
  * A Proxmox simulator and the provider module configured for it, as the provider host would do
  * it: `hypervisor:connections` as JSON text with the profile "lab" (API token, fingerprint-pinned).
  */
-export async function startConfiguredProxmox(o: Parameters<typeof startProxmoxSim>[0] = {}): Promise<{ sim: ProxmoxSim; connectionsJson: string }> {
-  const sim = await startProxmoxSim({ taskDurationMs: 20, failedLoginDelayMs: 10, ...o });
+export async function startConfiguredProxmox(o: ProxmoxSimOptions = {}): Promise<{ sim: ProxmoxSim; connectionsJson: string }> {
+  const sim = await startQuickSim(o);
   const connectionsJson = JSON.stringify({
     lab: { type: "proxmox", endpoint: sim.endpoint, apiToken: sim.apiToken, fingerprint: sim.fingerprint },
   });

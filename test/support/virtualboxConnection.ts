@@ -2,6 +2,7 @@ import { execFile } from "node:child_process";
 import { configure } from "../../src/providers";
 import { resetConnections } from "../../src/providers/runtime";
 import { createVBoxSim, type SimKnobs, type SimVmSeed, type VBoxSim } from "../sim/vboxmanage";
+import { standinProfile } from "../sim/vboxmanage/profile";
 import { startSshServer, type TestSshServer } from "../sim/vboxmanage/sshServer";
 
 /**
@@ -40,7 +41,7 @@ export async function startVirtualBox(o: ConfiguredVirtualBoxOptions = {}): Prom
   const { transport = "local", vms, auth = "key", ...knobs } = o;
   const sim = createVBoxSim({ transitionMs: 30, vms, ...knobs });
   const server = transport === "ssh" ? await startSshServer({ env: sim.env }) : undefined;
-  return { transport, sim, server, profile: virtualboxProfile(sim, server, auth) };
+  return { transport, sim, server, profile: standinProfile(sim, server, auth) };
 }
 
 export async function startConfiguredVirtualBox(o: ConfiguredVirtualBoxOptions = {}): Promise<ConfiguredVirtualBox> {
@@ -55,21 +56,6 @@ export async function stopConfiguredVirtualBox(v: StartedVirtualBox | undefined)
   await resetConnections();
   await v?.server?.close();
   v?.sim.cleanup();
-}
-
-/** A `hypervisor:connections` profile: the stand-in's launcher here, or VBoxManage on the SSH server's PATH. */
-export function virtualboxProfile(sim: VBoxSim, server?: TestSshServer, auth: "key" | "password" = "key"): Record<string, unknown> {
-  if (!server) return { type: "virtualbox", vboxManage: sim.vboxManagePath };
-  return {
-    type: "virtualbox",
-    ssh: {
-      host: server.host,
-      port: server.port,
-      username: server.username,
-      hostKeyFingerprint: server.hostKeyFingerprint,
-      ...(auth === "key" ? { privateKey: server.clientPrivateKey } : { password: server.password }),
-    },
-  };
 }
 
 /** Runs the stand-in VBoxManage with these arguments, as someone at the host's terminal would. */

@@ -1,12 +1,13 @@
 import { startProxmoxSim, type ProxmoxSim } from "./index";
 import { TestClient } from "./testClient";
+import { startQuickSim } from "./testSim";
 
 describe("Proxmox simulator: authentication", () => {
   let sim: ProxmoxSim;
   const clients: TestClient[] = [];
   const client = (c: TestClient) => (clients.push(c), c);
   beforeEach(async () => {
-    sim = await startProxmoxSim({ taskDurationMs: 20, failedLoginDelayMs: 10 });
+    sim = await startQuickSim();
   });
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((c) => c.close()));

@@ -2,6 +2,7 @@ import type { Call, Route } from "./context";
 import { ApiError } from "./errors";
 import { refuseIfLocked, reload, vmOf } from "./guards";
 import { std } from "./params";
+import { vmTask } from "./vmTask";
 import { defaultIpFor } from "./vm";
 
 /**
@@ -30,47 +31,41 @@ function clone(call: Call): string {
   if (cluster.vms.has(newid)) throw new ApiError(500, `unable to create VM ${newid}: config file already exists`);
 
   const running = source.status === "running";
-  return sim.tasks.start({
-    node: source.node,
-    type: "qmclone",
-    id: source.vmid,
-    user: call.identity.actor,
-    async run(t) {
-      const copy = cluster.addVm({
-        vmid: newid,
-        name: p.str("name") ?? `Copy-of-VM-${source.name}`,
-        node: source.node,
-        status: "stopped",
-        agent: source.agent,
-        ipAddresses: source.agent ? [defaultIpFor(newid)] : [],
-        acpi: source.acpi,
-        protection: source.protection,
-        description: p.str("description") ?? source.description,
-        pool,
-        lock: "clone",
-      });
-      copy.cores = source.cores;
-      copy.memoryMb = source.memoryMb;
-      if (!full) copy.baseVmid = source.vmid;
-      try {
-        // A running source is locked exclusively; clones of a stopped one (a template) run side by side.
-        await t.flock(source.vmid, running ? "exclusive" : "shared");
-        const src = reload(sim, source.node, source.vmid);
-        const volume = `local-lvm:${src.template ? "base" : "vm"}-${src.vmid}-disk-0`;
-        t.log(`create ${full ? "full" : "linked"} clone of drive scsi0 (${volume})`);
-        await t.sleep(sim.settings.taskDurationMs);
-        if (full) t.log("transferred 32.0 GiB of 32.0 GiB (100.00%)");
-      } catch (e) {
-        if (cluster.vms.get(newid) === copy) cluster.vms.delete(newid);
-        throw e;
-      }
-      copy.lock = undefined;
-      if (target !== undefined && target !== copy.node) {
-        t.log(`moving VM ${newid} to node '${target}'`);
-        copy.node = target;
-      }
-    },
-  }).upid;
+  return vmTask(call, source, "qmclone", async (t) => {
+    const copy = cluster.addVm({
+      vmid: newid,
+      name: p.str("name") ?? `Copy-of-VM-${source.name}`,
+      node: source.node,
+      status: "stopped",
+      agent: source.agent,
+      ipAddresses: source.agent ? [defaultIpFor(newid)] : [],
+      acpi: source.acpi,
+      protection: source.protection,
+      description: p.str("description") ?? source.description,
+      pool,
+      lock: "clone",
+    });
+    copy.cores = source.cores;
+    copy.memoryMb = source.memoryMb;
+    if (!full) copy.baseVmid = source.vmid;
+    try {
+      // A running source is locked exclusively; clones of a stopped one (a template) run side by side.
+      await t.flock(source.vmid, running ? "exclusive" : "shared");
+      const src = reload(sim, source.node, source.vmid);
+      const volume = `local-lvm:${src.template ? "base" : "vm"}-${src.vmid}-disk-0`;
+      t.log(`create ${full ? "full" : "linked"} clone of drive scsi0 (${volume})`);
+      await t.sleep(sim.settings.taskDurationMs);
+      if (full) t.log("transferred 32.0 GiB of 32.0 GiB (100.00%)");
+    } catch (e) {
+      if (cluster.vms.get(newid) === copy) cluster.vms.delete(newid);
+      throw e;
+    }
+    copy.lock = undefined;
+    if (target !== undefined && target !== copy.node) {
+      t.log(`moving VM ${newid} to node '${target}'`);
+      copy.node = target;
+    }
+  });
 }
 
 export const cloneRoutes: Route[] = [

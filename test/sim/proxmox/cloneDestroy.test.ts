@@ -1,17 +1,12 @@
-import { startProxmoxSim, type ProxmoxSim } from "./index";
-import { TestClient } from "./testClient";
+import type { ProxmoxSim } from "./index";
+import type { TestClient } from "./testClient";
+import { startSimWithClient, stopSimWithClient } from "./testSim";
 
 describe("Proxmox simulator: clone and destroy", () => {
   let sim: ProxmoxSim;
   let c: TestClient;
-  beforeEach(async () => {
-    sim = await startProxmoxSim({ taskDurationMs: 20, failedLoginDelayMs: 10 });
-    c = TestClient.token(sim);
-  });
-  afterEach(async () => {
-    await c.close();
-    await sim.close();
-  });
+  beforeEach(async () => ({ sim, c } = await startSimWithClient()));
+  afterEach(() => stopSimWithClient(sim, c));
 
   it("creates the new VM at once with lock 'clone', unlocked when the task ends", async () => {
     sim.configure({ taskDurationMs: 300 });

@@ -2,6 +2,7 @@ import type { Call, Route } from "./context";
 import { ApiError, TaskError } from "./errors";
 import { checkLockInTask, refuseIfLocked, reload, skiplockOf, vmOf } from "./guards";
 import { std } from "./params";
+import { vmTask } from "./vmTask";
 
 /**
  * DELETE /nodes/{node}/qemu/{vmid}: refused at once when protected, HA-managed without purge, or
@@ -17,25 +18,19 @@ function destroy(call: Call): string {
   if (vm.status === "running") throw new ApiError(500, `VM ${vm.vmid} is running - destroy failed`);
   // Destroying a VM suspended to disk is allowed: its saved state goes with it.
   refuseIfLocked(call, vm, { skiplock, allow: ["suspended"] });
-  return sim.tasks.start({
-    node: vm.node,
-    type: "qmdestroy",
-    id: vm.vmid,
-    user: call.identity.actor,
-    async run(t) {
-      await t.flock(vm.vmid);
-      const live = reload(sim, vm.node, vm.vmid);
-      checkLockInTask(live, { skiplock, allow: ["suspended"] });
-      if (live.status === "running") throw new TaskError(`VM ${vm.vmid} is running - destroy failed`);
-      if (live.template && [...sim.cluster.vms.values()].some((other) => other.baseVmid === live.vmid)) {
-        throw new TaskError(`base volume 'base-${live.vmid}-disk-0' is still in use by linked cloned`);
-      }
-      t.log(`Removing image: 100% complete...done.`);
-      await t.sleep(sim.settings.taskDurationMs);
-      if (sim.cluster.vms.get(vm.vmid) === live) sim.cluster.vms.delete(vm.vmid);
-      if (purge && live.ha) t.log(`purging VM ${vm.vmid} from HA resources`);
-    },
-  }).upid;
+  return vmTask(call, vm, "qmdestroy", async (t) => {
+    await t.flock(vm.vmid);
+    const live = reload(sim, vm.node, vm.vmid);
+    checkLockInTask(live, { skiplock, allow: ["suspended"] });
+    if (live.status === "running") throw new TaskError(`VM ${vm.vmid} is running - destroy failed`);
+    if (live.template && [...sim.cluster.vms.values()].some((other) => other.baseVmid === live.vmid)) {
+      throw new TaskError(`base volume 'base-${live.vmid}-disk-0' is still in use by linked cloned`);
+    }
+    t.log(`Removing image: 100% complete...done.`);
+    await t.sleep(sim.settings.taskDurationMs);
+    if (sim.cluster.vms.get(vm.vmid) === live) sim.cluster.vms.delete(vm.vmid);
+    if (purge && live.ha) t.log(`purging VM ${vm.vmid} from HA resources`);
+  });
 }
 
 export const destroyRoutes: Route[] = [

@@ -1,17 +1,12 @@
 import { startProxmoxSim, type ProxmoxSim } from "./index";
 import { TestClient } from "./testClient";
+import { startSimWithClient, stopSimWithClient } from "./testSim";
 
 describe("Proxmox simulator: fault knobs", () => {
   let sim: ProxmoxSim;
   let c: TestClient;
-  beforeEach(async () => {
-    sim = await startProxmoxSim({ taskDurationMs: 20, failedLoginDelayMs: 10, faultSeed: 7 });
-    c = TestClient.token(sim);
-  });
-  afterEach(async () => {
-    await c.close();
-    await sim.close();
-  });
+  beforeEach(async () => ({ sim, c } = await startSimWithClient({ faultSeed: 7 })));
+  afterEach(() => stopSimWithClient(sim, c));
 
   it("are all off by default", async () => {
     for (let i = 0; i < 20; i++) expect((await c.request("GET", "/nodes")).status).toBe(200);

@@ -1,17 +1,12 @@
 import { startProxmoxSim, type ProxmoxSim } from "./index";
 import { TestClient } from "./testClient";
+import { startSimWithClient, stopSimWithClient } from "./testSim";
 
 describe("Proxmox simulator: inventory", () => {
   let sim: ProxmoxSim;
   let c: TestClient;
-  beforeEach(async () => {
-    sim = await startProxmoxSim({ taskDurationMs: 20, failedLoginDelayMs: 10 });
-    c = TestClient.token(sim);
-  });
-  afterEach(async () => {
-    await c.close();
-    await sim.close();
-  });
+  beforeEach(async () => ({ sim, c } = await startSimWithClient()));
+  afterEach(() => stopSimWithClient(sim, c));
 
   it("seeds two nodes, running and stopped VMs, an agent-less and an ACPI-deaf guest, and a template", async () => {
     const vms = (await c.request("GET", "/cluster/resources", { type: "vm" })).body.data as Array<Record<string, unknown>>;

@@ -1,19 +1,14 @@
-import { startProxmoxSim, type ProxmoxSim } from "./index";
-import { TestClient } from "./testClient";
+import type { ProxmoxSim } from "./index";
+import type { TestClient } from "./testClient";
+import { startSimWithClient, stopSimWithClient } from "./testSim";
 
 const status = (node: string, vmid: number) => `/nodes/${node}/qemu/${vmid}/status`;
 
 describe("Proxmox simulator: power actions", () => {
   let sim: ProxmoxSim;
   let c: TestClient;
-  beforeEach(async () => {
-    sim = await startProxmoxSim({ taskDurationMs: 20, failedLoginDelayMs: 10 });
-    c = TestClient.token(sim);
-  });
-  afterEach(async () => {
-    await c.close();
-    await sim.close();
-  });
+  beforeEach(async () => ({ sim, c } = await startSimWithClient()));
+  afterEach(() => stopSimWithClient(sim, c));
 
   const current = async (node: string, vmid: number) => (await c.request("GET", `${status(node, vmid)}/current`)).body.data;
 

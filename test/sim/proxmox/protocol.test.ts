@@ -1,18 +1,13 @@
 import { Agent, fetch } from "undici";
 import { startProxmoxSim, type ProxmoxSim } from "./index";
-import { TestClient } from "./testClient";
+import type { TestClient } from "./testClient";
+import { startSimWithClient, stopSimWithClient } from "./testSim";
 
 describe("Proxmox simulator: HTTP protocol", () => {
   let sim: ProxmoxSim;
   let c: TestClient;
-  beforeEach(async () => {
-    sim = await startProxmoxSim({ taskDurationMs: 20, failedLoginDelayMs: 10 });
-    c = TestClient.token(sim);
-  });
-  afterEach(async () => {
-    await c.close();
-    await sim.close();
-  });
+  beforeEach(async () => ({ sim, c } = await startSimWithClient()));
+  afterEach(() => stopSimWithClient(sim, c));
 
   it("serves HTTPS with its self-signed certificate, trusted through caCert", async () => {
     expect(sim.endpoint).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);

@@ -1,19 +1,14 @@
-import { startProxmoxSim, type ProxmoxSim } from "./index";
-import { TestClient } from "./testClient";
+import type { ProxmoxSim } from "./index";
+import type { TestClient } from "./testClient";
+import { startSimWithClient, stopSimWithClient } from "./testSim";
 
 const snap = (vmid: number, node = vmid === 100 || vmid === 101 ? "pve1" : "pve2") => `/nodes/${node}/qemu/${vmid}/snapshot`;
 
 describe("Proxmox simulator: snapshots", () => {
   let sim: ProxmoxSim;
   let c: TestClient;
-  beforeEach(async () => {
-    sim = await startProxmoxSim({ taskDurationMs: 20, failedLoginDelayMs: 10 });
-    c = TestClient.token(sim);
-  });
-  afterEach(async () => {
-    await c.close();
-    await sim.close();
-  });
+  beforeEach(async () => ({ sim, c } = await startSimWithClient()));
+  afterEach(() => stopSimWithClient(sim, c));
 
   const list = async (vmid: number) => (await c.request("GET", snap(vmid))).body.data as Array<Record<string, unknown>>;
 

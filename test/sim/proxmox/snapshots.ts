@@ -6,6 +6,7 @@ import { std } from "./params";
 import { startWork } from "./powerWork";
 import type { SimSnapshot } from "./types";
 import type { VmRecord } from "./vm";
+import { vmTask } from "./vmTask";
 
 /** /nodes/{node}/qemu/{vmid}/snapshot: the snapshot tree of one VM, with the "current" pseudo entry. */
 
@@ -25,6 +26,13 @@ const snapPath = { ...vmPath, snapname: std.snapname };
 function snapshotOf(vm: VmRecord, name: string): SimSnapshot {
   const snap = vm.snapshots.get(name);
   if (!snap) throw new ApiError(500, `snapshot '${name}' does not exist`);
+  return snap;
+}
+
+/** The snapshot as a task finds it under the config file lock: it may have gone since the request. */
+function snapshotInTask(vm: VmRecord, name: string): SimSnapshot {
+  const snap = vm.snapshots.get(name);
+  if (!snap) throw new TaskError(`snapshot '${name}' does not exist`);
   return snap;
 }
 
@@ -57,41 +65,35 @@ function create(call: Call): string {
   refuseIfLocked(call, vm);
   const wantState = call.params.bool("vmstate");
   const description = call.params.str("description") ?? "";
-  return sim.tasks.start({
-    node: vm.node,
-    type: "qmsnapshot",
-    id: vm.vmid,
-    user: call.identity.actor,
-    async run(t) {
-      // Prepare under the config file lock; the slow part runs under the VM's "snapshot" lock instead.
-      const release = await t.flock(vm.vmid);
-      const live = reload(sim, vm.node, vm.vmid);
-      if (live.template) throw new TaskError("you can't take a snapshot if it's a template");
-      checkLockInTask(live);
-      if (live.snapshots.has(name)) throw new TaskError(`snapshot name '${name}' already used`);
-      const running = live.status === "running";
-      const snap: SimSnapshot = { name, description, snaptime: Math.floor(Date.now() / 1000), vmstate: wantState && running, snapstate: "prepare" };
-      if (live.currentParent) snap.parent = live.currentParent;
-      savedConfigs.set(snap, { name: live.name, description: live.description, agent: live.agent, cores: live.cores, memoryMb: live.memoryMb });
-      live.lock = "snapshot";
-      live.snapshots.set(name, snap);
-      release();
-      if (snap.vmstate) t.log(`saving VM state and RAM using storage 'local-lvm'`);
-      t.log(`snapshotting 'drive-scsi0' (local-lvm:vm-${vm.vmid}-disk-0)`);
-      try {
-        await t.sleep(sim.settings.taskDurationMs);
-      } catch (e) {
-        // qemu-server cleans a failed snapshot up (snapshot_delete with force).
-        t.warn("snapshot create failed: starting cleanup");
-        live.snapshots.delete(name);
-        if (live.lock === "snapshot") live.lock = undefined;
-        throw e;
-      }
-      delete snap.snapstate;
-      live.lock = undefined;
-      live.currentParent = name;
-    },
-  }).upid;
+  return vmTask(call, vm, "qmsnapshot", async (t) => {
+    // Prepare under the config file lock; the slow part runs under the VM's "snapshot" lock instead.
+    const release = await t.flock(vm.vmid);
+    const live = reload(sim, vm.node, vm.vmid);
+    if (live.template) throw new TaskError("you can't take a snapshot if it's a template");
+    checkLockInTask(live);
+    if (live.snapshots.has(name)) throw new TaskError(`snapshot name '${name}' already used`);
+    const running = live.status === "running";
+    const snap: SimSnapshot = { name, description, snaptime: Math.floor(Date.now() / 1000), vmstate: wantState && running, snapstate: "prepare" };
+    if (live.currentParent) snap.parent = live.currentParent;
+    savedConfigs.set(snap, { name: live.name, description: live.description, agent: live.agent, cores: live.cores, memoryMb: live.memoryMb });
+    live.lock = "snapshot";
+    live.snapshots.set(name, snap);
+    release();
+    if (snap.vmstate) t.log(`saving VM state and RAM using storage 'local-lvm'`);
+    t.log(`snapshotting 'drive-scsi0' (local-lvm:vm-${vm.vmid}-disk-0)`);
+    try {
+      await t.sleep(sim.settings.taskDurationMs);
+    } catch (e) {
+      // qemu-server cleans a failed snapshot up (snapshot_delete with force).
+      t.warn("snapshot create failed: starting cleanup");
+      live.snapshots.delete(name);
+      if (live.lock === "snapshot") live.lock = undefined;
+      throw e;
+    }
+    delete snap.snapstate;
+    live.lock = undefined;
+    live.currentParent = name;
+  });
 }
 
 function remove(call: Call): string {
@@ -100,29 +102,22 @@ function remove(call: Call): string {
   const force = call.params.bool("force");
   const vm = vmOf(call);
   refuseIfLocked(call, vm, { allow: force ? ["snapshot-delete"] : [] });
-  return sim.tasks.start({
-    node: vm.node,
-    type: "qmdelsnapshot",
-    id: vm.vmid,
-    user: call.identity.actor,
-    async run(t) {
-      const release = await t.flock(vm.vmid);
-      const live = reload(sim, vm.node, vm.vmid);
-      const snap = live.snapshots.get(name);
-      if (!snap) throw new TaskError(`snapshot '${name}' does not exist`);
-      checkLockInTask(live, { allow: force ? ["snapshot-delete"] : [] });
-      live.lock = "snapshot-delete";
-      snap.snapstate = "delete";
-      release();
-      t.log(`delete snapshot '${name}' of drive-scsi0`);
-      await t.sleep(sim.settings.taskDurationMs);
-      // Children move up to the deleted snapshot's parent, and so does "current".
-      for (const other of live.snapshots.values()) if (other.parent === name) other.parent = snap.parent;
-      if (live.currentParent === name) live.currentParent = snap.parent;
-      live.snapshots.delete(name);
-      live.lock = undefined;
-    },
-  }).upid;
+  return vmTask(call, vm, "qmdelsnapshot", async (t) => {
+    const release = await t.flock(vm.vmid);
+    const live = reload(sim, vm.node, vm.vmid);
+    const snap = snapshotInTask(live, name);
+    checkLockInTask(live, { allow: force ? ["snapshot-delete"] : [] });
+    live.lock = "snapshot-delete";
+    snap.snapstate = "delete";
+    release();
+    t.log(`delete snapshot '${name}' of drive-scsi0`);
+    await t.sleep(sim.settings.taskDurationMs);
+    // Children move up to the deleted snapshot's parent, and so does "current".
+    for (const other of live.snapshots.values()) if (other.parent === name) other.parent = snap.parent;
+    if (live.currentParent === name) live.currentParent = snap.parent;
+    live.snapshots.delete(name);
+    live.lock = undefined;
+  });
 }
 
 function rollback(call: Call): string {
@@ -131,39 +126,32 @@ function rollback(call: Call): string {
   const startAfter = call.params.bool("start");
   const vm = vmOf(call);
   refuseIfLocked(call, vm);
-  return sim.tasks.start({
-    node: vm.node,
-    type: "qmrollback",
-    id: vm.vmid,
-    user: call.identity.actor,
-    async run(t) {
-      const release = await t.flock(vm.vmid);
-      const live = reload(sim, vm.node, vm.vmid);
-      const snap = live.snapshots.get(name);
-      if (!snap) throw new TaskError(`snapshot '${name}' does not exist`);
-      if (snap.snapstate) throw new TaskError(`unable to rollback to incomplete snapshot (snapstate = ${snap.snapstate})`);
-      checkLockInTask(live);
-      live.lock = "rollback";
-      if (live.status === "running") {
-        t.log("stopping VM before rollback");
-        await t.sleep(sim.settings.taskDurationMs / 2);
-        live.status = "stopped";
-      }
+  return vmTask(call, vm, "qmrollback", async (t) => {
+    const release = await t.flock(vm.vmid);
+    const live = reload(sim, vm.node, vm.vmid);
+    const snap = snapshotInTask(live, name);
+    if (snap.snapstate) throw new TaskError(`unable to rollback to incomplete snapshot (snapstate = ${snap.snapstate})`);
+    checkLockInTask(live);
+    live.lock = "rollback";
+    if (live.status === "running") {
+      t.log("stopping VM before rollback");
       await t.sleep(sim.settings.taskDurationMs / 2);
-      const saved = savedConfigs.get(snap);
-      if (saved) Object.assign(live, { name: saved.name, description: saved.description, agent: saved.agent, cores: saved.cores, memoryMb: saved.memoryMb });
-      live.currentParent = name;
-      live.lock = undefined;
-      if (snap.vmstate) {
-        // The saved RAM brings the guest back exactly as it was: running, agent included.
-        t.log("restoring VM state and RAM");
-        live.status = "running";
-        live.agentReadyAt = Date.now();
-      }
-      release();
-      if (startAfter && live.status !== "running") await startWork(sim, t, vm.node, vm.vmid, false);
-    },
-  }).upid;
+      live.status = "stopped";
+    }
+    await t.sleep(sim.settings.taskDurationMs / 2);
+    const saved = savedConfigs.get(snap);
+    if (saved) Object.assign(live, { name: saved.name, description: saved.description, agent: saved.agent, cores: saved.cores, memoryMb: saved.memoryMb });
+    live.currentParent = name;
+    live.lock = undefined;
+    if (snap.vmstate) {
+      // The saved RAM brings the guest back exactly as it was: running, agent included.
+      t.log("restoring VM state and RAM");
+      live.status = "running";
+      live.agentReadyAt = Date.now();
+    }
+    release();
+    if (startAfter && live.status !== "running") await startWork(sim, t, vm.node, vm.vmid, false);
+  });
 }
 
 function getConfig(call: Call): Record<string, unknown> {

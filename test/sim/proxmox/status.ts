@@ -4,6 +4,7 @@ import { checkLockInTask, refuseIfLocked, reload, skiplockOf, vmOf } from "./gua
 import { std, type Schema } from "./params";
 import { shutdownWork, startWork, stopWork } from "./powerWork";
 import type { TaskSpec } from "./tasks";
+import { vmTask } from "./vmTask";
 import type { VmRecord } from "./vm";
 
 /** POST /nodes/{node}/qemu/{vmid}/status/{action}: the UPID of a power task. */
@@ -34,7 +35,7 @@ const ACTIONS: Record<string, Action> = {
       const vm = vmOf(call);
       refuseIfLocked(call, vm, { skiplock, allow: ["suspended"] });
       if (vm.ha) return haRequest(call, vm, "started");
-      return task(call, vm, "qmstart", (t) => startWork(call.sim, t, vm.node, vm.vmid, skiplock));
+      return vmTask(call, vm, "qmstart", (t) => startWork(call.sim, t, vm.node, vm.vmid, skiplock));
     },
   },
   stop: {
@@ -51,7 +52,7 @@ const ACTIONS: Record<string, Action> = {
       refuseIfLocked(call, vm, { skiplock, allow: ["suspended"] });
       if (call.params.bool("overrule-shutdown")) abortShutdowns(call.sim, vm);
       if (vm.ha) return haRequest(call, vm, "stopped");
-      return task(call, vm, "qmstop", (t) => stopWork(call.sim, t, vm.node, vm.vmid, skiplock));
+      return vmTask(call, vm, "qmstop", (t) => stopWork(call.sim, t, vm.node, vm.vmid, skiplock));
     },
   },
   shutdown: {
@@ -65,7 +66,7 @@ const ACTIONS: Record<string, Action> = {
       refuseIfLocked(call, vm, { skiplock, allow: ["suspended"] });
       if (vm.ha) return haRequest(call, vm, "stopped", call.params.int("timeout") ?? 60);
       const request = { skiplock, timeout: call.params.int("timeout") ?? 60, forceStop, hard: vm.paused };
-      return task(call, vm, "qmshutdown", (t) => shutdownWork(call.sim, t, vm.node, vm.vmid, request));
+      return vmTask(call, vm, "qmshutdown", (t) => shutdownWork(call.sim, t, vm.node, vm.vmid, request));
     },
   },
   reset: {
@@ -74,7 +75,7 @@ const ACTIONS: Record<string, Action> = {
       const skiplock = skiplockOf(call);
       const vm = runningVm(call);
       refuseIfLocked(call, vm, { skiplock });
-      return task(call, vm, "qmreset", async (t) => {
+      return vmTask(call, vm, "qmreset", async (t) => {
         await t.flock(vm.vmid);
         checkLockInTask(reload(call.sim, vm.node, vm.vmid), { skiplock });
         await t.sleep(call.sim.settings.taskDurationMs);
@@ -92,7 +93,7 @@ const ACTIONS: Record<string, Action> = {
       const vm = runningVm(call);
       if (todisk && vm.ha) throw new ApiError(500, "Cannot suspend HA managed VM to disk");
       refuseIfLocked(call, vm, { skiplock });
-      return task(call, vm, "qmsuspend", async (t) => {
+      return vmTask(call, vm, "qmsuspend", async (t) => {
         await t.flock(vm.vmid);
         const live = reload(call.sim, vm.node, vm.vmid);
         checkLockInTask(live, { skiplock });
@@ -124,8 +125,8 @@ const ACTIONS: Record<string, Action> = {
       const fromDisk = vm.hibernated;
       if (!fromDisk && vm.status !== "running") throw new ApiError(500, `VM ${vm.vmid} not running`);
       refuseIfLocked(call, vm, { skiplock, allow: ["suspended"] });
-      if (fromDisk) return task(call, vm, "qmresume", (t) => startWork(call.sim, t, vm.node, vm.vmid, skiplock));
-      return task(call, vm, "qmresume", async (t) => {
+      if (fromDisk) return vmTask(call, vm, "qmresume", (t) => startWork(call.sim, t, vm.node, vm.vmid, skiplock));
+      return vmTask(call, vm, "qmresume", async (t) => {
         await t.flock(vm.vmid);
         const live = reload(call.sim, vm.node, vm.vmid);
         checkLockInTask(live, { skiplock });
@@ -143,10 +144,6 @@ function runningVm(call: Call): VmRecord {
   return vm;
 }
 
-function task(call: Call, vm: VmRecord, type: string, run: TaskSpec["run"]): string {
-  return call.sim.tasks.start({ node: vm.node, type, id: vm.vmid, user: call.identity.actor, run }).upid;
-}
-
 /** stop's overrule-shutdown: kill the VM's running shutdown tasks first. */
 function abortShutdowns(sim: SimCore, vm: VmRecord): void {
   for (const t of sim.tasks.list(vm.node)) {
@@ -161,7 +158,7 @@ function abortShutdowns(sim: SimCore, vm: VmRecord): void {
 function haRequest(call: Call, vm: VmRecord, state: "started" | "stopped", shutdownTimeout?: number): string {
   const { sim } = call;
   const type = state === "started" ? "hastart" : "hastop";
-  return task(call, vm, type, async (t) => {
+  return vmTask(call, vm, type, async (t) => {
     t.log(`Requesting HA ${state === "started" ? "start" : "stop"} for VM ${vm.vmid}`);
     await t.sleep(sim.settings.taskDurationMs / 2);
     reload(sim, vm.node, vm.vmid).haState = state;

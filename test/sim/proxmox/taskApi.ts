@@ -26,18 +26,16 @@ function who(t: TaskRecord): { user: string; tokenid?: string } {
   return bang < 0 ? { user: t.user } : { user: t.user.slice(0, bang), tokenid: t.user.slice(bang + 1) };
 }
 
+/** What both the status and the list say about a task: the UPID's parts, with a token's user and tokenid apart. */
+function identity(t: TaskRecord): Record<string, unknown> {
+  return { upid: t.upid, node: t.node, pid: t.pid, pstart: t.pstart, starttime: t.starttime, type: t.type, id: t.id, ...who(t) };
+}
+
 function status(call: Call): Record<string, unknown> {
   const t = taskOf(call);
   const running = call.sim.tasks.isRunning(t);
   return {
-    upid: t.upid,
-    node: t.node,
-    pid: t.pid,
-    pstart: t.pstart,
-    starttime: t.starttime,
-    type: t.type,
-    id: t.id,
-    ...who(t),
+    ...identity(t),
     status: running ? "running" : "stopped",
     ...(running ? {} : { exitstatus: t.exitstatus }),
   };
@@ -77,14 +75,7 @@ function list(call: Call): Reply {
   const start = p.int("start") ?? 0;
   const limit = p.int("limit") ?? 50;
   const page = found.slice(start, start + limit).map((t) => ({
-    upid: t.upid,
-    node: t.node,
-    pid: t.pid,
-    pstart: t.pstart,
-    starttime: t.starttime,
-    type: t.type,
-    id: t.id,
-    ...who(t),
+    ...identity(t),
     ...(tasks.isRunning(t) ? {} : { endtime: t.endtime, status: t.exitstatus }),
   }));
   return new Reply(page, { total: found.length });

@@ -1,5 +1,6 @@
-import { startProxmoxSim, type ProxmoxSim } from "./index";
-import { TestClient } from "./testClient";
+import type { ProxmoxSim } from "./index";
+import type { TestClient } from "./testClient";
+import { startSimWithClient, stopSimWithClient } from "./testSim";
 
 // pve-common's own pattern (PVE/Tools.pm upid_decode).
 const UPID_RE = /^UPID:([a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?):([0-9A-F]{8}):([0-9A-F]{8,9}):([0-9A-F]{8}):([^:\s]+):([^:\s]*):([^:\s]+):$/;
@@ -7,14 +8,8 @@ const UPID_RE = /^UPID:([a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?):([0-9A-F]{8}):([
 describe("Proxmox simulator: tasks", () => {
   let sim: ProxmoxSim;
   let c: TestClient;
-  beforeEach(async () => {
-    sim = await startProxmoxSim({ taskDurationMs: 20, failedLoginDelayMs: 10 });
-    c = TestClient.token(sim);
-  });
-  afterEach(async () => {
-    await c.close();
-    await sim.close();
-  });
+  beforeEach(async () => ({ sim, c } = await startSimWithClient()));
+  afterEach(() => stopSimWithClient(sim, c));
 
   const statusPath = (upid: string, node = upid.split(":")[1]) => `/nodes/${node}/tasks/${encodeURIComponent(upid)}/status`;
 

@@ -3,6 +3,7 @@ import type { OperationContext, VmInfo } from "../../../src/hypervisors/types";
 import { VirtualBoxHypervisor } from "../../../src/hypervisors/virtualbox/driver";
 import type { VirtualBoxProfile } from "../../../src/hypervisors/virtualbox/profile";
 import { createVBoxSim, type SimKnobs, type SimVmSeed, type VBoxSim } from "./index";
+import { standinProfile } from "./profile";
 import { startSshServer, type TestSshServer } from "./sshServer";
 
 export type Transport = "local" | "ssh";
@@ -26,24 +27,8 @@ export async function harness(
 ): Promise<Harness> {
   const { vms, profile, auth = "key", ...knobs } = o;
   const sim = createVBoxSim({ transitionMs: 40, vms, ...knobs });
-  let server: TestSshServer | undefined;
-  let p: VirtualBoxProfile;
-  if (transport === "ssh") {
-    server = await startSshServer({ env: sim.env });
-    p = {
-      type: "virtualbox",
-      ssh: {
-        host: server.host,
-        port: server.port,
-        username: server.username,
-        hostKeyFingerprint: server.hostKeyFingerprint,
-        ...(auth === "key" ? { privateKey: server.clientPrivateKey } : { password: server.password }),
-      },
-      ...profile,
-    };
-  } else {
-    p = { type: "virtualbox", vboxManage: sim.vboxManagePath, ...profile };
-  }
+  const server = transport === "ssh" ? await startSshServer({ env: sim.env }) : undefined;
+  const p: VirtualBoxProfile = { ...standinProfile(sim, server, auth), ...profile };
   const hv = new VirtualBoxHypervisor(transport === "ssh" ? "lab-ssh" : "lab", p);
   const progress: string[] = [];
   const ctx = (ms = 20_000): OperationContext => ({ deadline: new Deadline(ms, "test operation"), progress: (m) => progress.push(m) });

@@ -4,11 +4,13 @@ import type { AddressInfo } from "node:net";
 import { readFileSync } from "node:fs";
 import { parseXml, path as xmlPath, childText, type XmlElement } from "../../../src/hypervisors/vsphere/xml";
 import type { Vcsim } from "./index";
+import { readBody } from "./readBody";
 
 /**
  * A fault-injecting proxy in front of vcsim, for what vcsim alone never does and real servers do:
  * - drop connections before forwarding a call (nothing happened) or after (the answer is lost);
  * - slow answers;
+ * - (both by rules for the next calls of a method, or at random on any call with a seeded rate);
  * - answer the next calls with NotAuthenticated, or end every session for real (Logout upstream);
  * - quote the session cookie as real vCenter does, and refuse it when it comes back unquoted;
  * - page RetrievePropertiesEx answers with a token and serve ContinueRetrievePropertiesEx itself;
@@ -18,6 +20,18 @@ import type { Vcsim } from "./index";
  */
 
 export type ProxyAction = "drop-before" | "drop-after" | "not-authenticated" | "delay";
+
+/**
+ * Faults drawn for every call, after the rules: each call meets one with probability `rate`, its
+ * action drawn by weight. `random` is the caller's seeded generator, so a seed replays a run.
+ */
+export interface RandomFaults {
+  rate: number;
+  random: () => number;
+  actions: Partial<Record<Exclude<ProxyAction, "not-authenticated">, number>>;
+  /** How long a "delay" holds the answer. */
+  delayMs: number;
+}
 
 export interface ProxyRule {
   /** The vim25 method the rule applies to; any method when absent. */
@@ -71,6 +85,8 @@ export class VcsimProxy {
   taskRunningMs = 0;
   /** Faults injected, for the test's figures. */
   injected = 0;
+  /** Random faults on every call (off when undefined). */
+  randomFaults?: RandomFaults;
 
   private readonly rules: ProxyRule[] = [];
   private readonly sessions = new Set<string>();
@@ -139,8 +155,20 @@ export class VcsimProxy {
     if (rule) {
       rule.count--;
       this.injected++;
+      return rule;
     }
-    return rule;
+    return this.drawRandomFault();
+  }
+
+  private drawRandomFault(): ProxyRule | undefined {
+    const f = this.randomFaults;
+    if (!f || f.random() >= f.rate) return undefined;
+    const actions = Object.entries(f.actions).filter(([, w]) => w > 0) as Array<[ProxyAction, number]>;
+    let pick = f.random() * actions.reduce((sum, [, w]) => sum + w, 0);
+    const [action] = actions.find(([, w]) => (pick -= w) < 0) ?? actions[actions.length - 1] ?? [];
+    if (!action) return undefined;
+    this.injected++;
+    return { action, count: 0, delayMs: f.delayMs };
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -359,16 +387,6 @@ function send(res: ServerResponse, a: Upstream): void {
   res.setHeader("content-type", "text/xml; charset=utf-8");
   if (a.headers["set-cookie"]) res.setHeader("set-cookie", a.headers["set-cookie"]);
   res.end(a.body);
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let text = "";
-    req.setEncoding("utf8");
-    req.on("data", (d: string) => (text += d));
-    req.on("end", () => resolve(text));
-    req.on("error", reject);
-  });
 }
 
 function sleep(ms: number): Promise<void> {

@@ -1,5 +1,6 @@
-import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { readBody } from "./readBody";
 
 /**
  * A vim25 endpoint that answers from a script of recorded replies, for the behaviours vcsim never
@@ -125,14 +126,4 @@ export class ScriptedVim {
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let text = "";
-    req.setEncoding("utf8");
-    req.on("data", (d: string) => (text += d));
-    req.on("end", () => resolve(text));
-    req.on("error", reject);
-  });
 }

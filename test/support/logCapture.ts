@@ -1,0 +1,16 @@
+import { setLogSink } from "../../src/core/log";
+
+/**
+ * The lines the code under test logs (progress and warnings, as the provider host would show
+ * them), kept per test of the calling block: emptied before each test, and stderr is the sink
+ * again after the block.
+ */
+export function captureLogLines(): string[] {
+  const lines: string[] = [];
+  beforeAll(() => setLogSink((m) => lines.push(m)));
+  afterAll(() => setLogSink((m) => process.stderr.write(`${m}\n`)));
+  beforeEach(() => {
+    lines.length = 0;
+  });
+  return lines;
+}
