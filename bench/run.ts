@@ -3,7 +3,7 @@
  * instead, on the simulators of this repository. Prints a Markdown table (median, min, max of
  * several runs) and writes bench/results.json. Not part of `npm test`.
  *
- *   node build/bench/run.js [--runs N] [--scale-runs N] [--big-runs N] [--only weight,inventory,latency,scale]
+ *   node build/bench/run.js [--runs N] [--scale-runs N] [--big-runs N] [--only weight,inventory,latency,scale,virtualbox]
  *
  * --runs: runs of the inventory, latency and cold-start figures (default 5); --scale-runs: runs
  * of the 50- and 200-resource stacks (default 3); --big-runs: of the 500-resource stacks (default 2).
@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { inventoryBenchmark } from "./items/inventory";
 import { proxmoxLatencyBenchmark } from "./items/proxmoxLatency";
 import { scaleBenchmark } from "./items/scale";
+import { virtualboxBenchmark } from "./items/virtualbox";
 import { weightBenchmark } from "./items/weight";
 import { REPO_ROOT, type BenchContext } from "./lib/context";
 import { machineLine } from "./lib/machine";
@@ -26,6 +27,7 @@ const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<ResultRow[]>> = 
   inventory: inventoryBenchmark,
   latency: proxmoxLatencyBenchmark,
   scale: scaleBenchmark,
+  virtualbox: virtualboxBenchmark,
 };
 
 interface Args {
@@ -76,11 +78,14 @@ async function main(): Promise<void> {
     rmSync(workDir, { recursive: true, force: true });
   }
   const file = resultsFileSchema.parse({ machine, date: new Date().toISOString(), results });
+  const complete = args.only.length === Object.keys(BENCHMARKS).length;
   const target = join(REPO_ROOT, "bench", "results.json");
-  writeFileSync(target, `${JSON.stringify(file, null, 2)}\n`);
+  // A partial run (--only) must not replace the figures of a complete one.
+  if (complete) writeFileSync(target, `${JSON.stringify(file, null, 2)}\n`);
   process.stdout.write(`\n${markdownTable(results)}\n\nMachine: ${machine}\n`);
   const missed = results.filter((r) => !r.met).length;
-  log(`\n${results.length} figures, ${results.length - missed} targets met, ${missed} missed; ${((Date.now() - started) / 1000).toFixed(0)} s; written to ${target}`);
+  const where = complete ? `written to ${target}` : `not written to ${target} (a partial run)`;
+  log(`\n${results.length} figures, ${results.length - missed} targets met, ${missed} missed; ${((Date.now() - started) / 1000).toFixed(0)} s; ${where}`);
 }
 
 main().catch((e: unknown) => {

@@ -28,7 +28,8 @@ export interface RequestCounters {
   requests: number;
   logins: number;
   byRoute: Record<string, number>;
-  peakInFlight: number;
+  /** Undefined where the hypervisor's side cannot tell. */
+  peakInFlight?: number;
 }
 
 let sim: ProxmoxSim | undefined;
