@@ -63,6 +63,7 @@ export class ProxmoxClient {
   private readonly limiter: Limiter;
   private readonly auth: ProxmoxAuth;
   private readonly requestTimeoutMs: number;
+  private readonly sharedReads = new Map<string, Promise<unknown>>();
 
   constructor(o: ProxmoxClientOptions) {
     this.connection = o.connection;
@@ -85,6 +86,21 @@ export class ProxmoxClient {
   /** Highest number of requests seen in flight at once. */
   get peakConcurrency(): number {
     return this.limiter.peak;
+  }
+
+  /**
+   * A GET that callers asking at the same moment share: for the cluster's inventory, the largest
+   * answer there is, which every concurrent operation reads to find its VM. Its data lags by
+   * nature (monitoring), so an answer already on its way is as good as a new one.
+   */
+  shared<T>(path: ApiPath, query: Params | undefined, ctx: OperationContext): Promise<T> {
+    const key = `${path}?${new URLSearchParams(query as Record<string, string>).toString()}`;
+    let pending = this.sharedReads.get(key);
+    if (!pending) {
+      pending = this.get<T>(path, query, ctx).finally(() => this.sharedReads.delete(key));
+      this.sharedReads.set(key, pending);
+    }
+    return pending as Promise<T>;
   }
 
   get<T>(path: ApiPath, query: Params | undefined, ctx: OperationContext): Promise<T> {

@@ -146,9 +146,21 @@ describe("request limits", () => {
   it("keeps at most maxConcurrentRequests requests in flight", async () => {
     sim.configure({ latencyMs: 20 });
     const d = driver({ apiToken: sim.apiToken, fingerprint: sim.fingerprint, maxConcurrentRequests: 2 });
-    await Promise.all(Array.from({ length: 12 }, () => d.listVms(opContext())));
+    const seeded = [...sim.vms.values()].map((v) => ({ id: String(v.vmid), node: v.node }));
+    await Promise.all([...seeded, ...seeded].map((s) => d.findVm(s, opContext())));
+    expect(sim.counters.byRoute["GET /nodes/{node}/qemu/{vmid}/status/current"]).toBe(seeded.length * 2);
     expect(sim.counters.peakInFlight).toBeLessThanOrEqual(2);
     expect(d.peakConcurrency).toBe(2);
+  });
+
+  it("shares one inventory request between callers asking at the same moment", async () => {
+    sim.configure({ latencyMs: 20 });
+    const d = driver({ apiToken: sim.apiToken, fingerprint: sim.fingerprint });
+    const lists = await Promise.all(Array.from({ length: 12 }, () => d.listVms(opContext())));
+    expect(sim.counters.byRoute["GET /cluster/resources"]).toBe(1);
+    expect(new Set(lists.map((l) => l.length)).size).toBe(1);
+    await d.listVms(opContext());
+    expect(sim.counters.byRoute["GET /cluster/resources"]).toBe(2);
   });
 
   it("bounds a slow answer by requestTimeoutSeconds and asks a read again", async () => {

@@ -57,7 +57,7 @@ export function vmFromResource(r: ResourceEntry): VmInfo & { node: string } {
 
 /** Every QEMU VM and template of the cluster, in one request (containers are not VMs here). */
 export async function listVms(client: ProxmoxClient, ctx: OperationContext): Promise<Array<VmInfo & { node: string }>> {
-  const entries = await client.get<ResourceEntry[]>(api`/cluster/resources`, { type: "vm" }, ctx);
+  const entries = await client.shared<ResourceEntry[]>(api`/cluster/resources`, { type: "vm" }, ctx);
   return entries.filter((r) => r.type === "qemu").map(vmFromResource);
 }
 
