@@ -121,9 +121,13 @@ async function requireSnapshot(hv: Hypervisor, vm: VmInfo, id: string, ctx: Oper
 }
 
 function outputs(inputs: SnapshotInputs, vm: VmInfo, snap: SnapshotInfo, adopted: boolean): SnapshotOutputs {
+  const { description: _given, ...rest } = inputs;
+  // No description asked for and none there: the key is left out, not set to undefined, which the
+  // provider host cannot send back to the engine ("Unexpected struct type").
+  const description = snap.description === "" && inputs.description === undefined ? {} : { description: snap.description };
   return {
-    ...inputs,
-    description: snap.description === "" && inputs.description === undefined ? undefined : snap.description,
+    ...rest,
+    ...description,
     snapshotId: snap.id,
     createdAt: snap.createdAt ?? "",
     vmId: vm.id,

@@ -4,6 +4,16 @@ import { retryWithin } from "./retrying";
 import { isOnline, isSaved, isStopped, settled, waitForState, waitWithin, wrongState } from "./state";
 import type { Call, VBoxManage } from "./vboxmanage";
 
+type ControlledAction = "poweroff" | "savestate" | "pause" | "resume" | "reset";
+
+/** The state each `controlvm` action leads to, by which a lost answer is told apart from a command that never ran. */
+const REACHED: Partial<Record<ControlledAction, (i: VmInfoRecord) => boolean>> = {
+  poweroff: isStopped,
+  savestate: isSaved,
+  pause: (i) => i.vmState === "paused",
+  resume: (i) => i.vmState === "running",
+};
+
 const STUCK_HINT = "The VM is in guru meditation (its VM process hit a fatal error); power it off (shutdown: \"hard\") and start it again";
 
 /**
@@ -111,13 +121,21 @@ export class Power {
   /**
    * `controlvm`, tolerating the race where the VM stopped by itself in between ("is not currently
    * running"): for poweroff that is the wanted outcome, for the others the caller's check reports it.
+   * After a lost answer (a VBoxManage killed by a signal, a dropped SSH connection) the command may
+   * or may not have run: the VM's settled state tells, and it is sent once more only when it did not.
+   * A reset leaves no state to tell by, so its lost answer is reported as it is.
    */
-  private async control(uuid: string, action: "poweroff" | "savestate" | "pause" | "resume" | "reset", call: Call): Promise<void> {
-    try {
-      await this.vbox.controlVm(uuid, action, call);
-    } catch (e) {
-      if (action === "poweroff" && isHypervisorError(e, "invalid-state") && /not currently running/i.test(e.detail)) return;
-      throw e;
+  private async control(uuid: string, action: ControlledAction, call: Call): Promise<void> {
+    for (let send = 1; ; send++) {
+      try {
+        await this.vbox.controlVm(uuid, action, call);
+        return;
+      } catch (e) {
+        if (action === "poweroff" && isHypervisorError(e, "invalid-state") && /not currently running/i.test(e.detail)) return;
+        const reached = REACHED[action];
+        if (!reached || send > 1 || !isHypervisorError(e, "transport")) throw e;
+        if (reached(await settled(this.vbox, uuid, call))) return;
+      }
     }
   }
 

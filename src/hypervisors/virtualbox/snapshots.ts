@@ -83,8 +83,9 @@ export class Snapshots {
     if (!tree.snapshots.some((s) => s.uuid === snapshotUuid.toLowerCase())) throw snapshotMissing(snapshotUuid, call);
     const before = await settled(this.vbox, uuid, call);
     if (isOnline(before)) await this.power.powerOff(uuid, call);
-    // Right after a power-off the VM's session is still being released: the lock is retried.
-    await this.vbox.restoreSnapshot(uuid, snapshotUuid, call);
+    // Right after a power-off the VM's session is still being released: the lock is retried. A
+    // restore whose answer was lost is sent again: restoring twice ends the same way.
+    await retryWithin(this.vbox, call, () => this.vbox.restoreSnapshot(uuid, snapshotUuid, call), outcomeUnknown);
     const after = await settled(this.vbox, uuid, call);
     if (isSaved(after) || isOnline(before)) await this.power.start(uuid, call);
     if (!isSaved(after) && before.vmState === "paused") await this.power.pause(uuid, call);

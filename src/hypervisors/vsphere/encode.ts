@@ -2,8 +2,10 @@
  * Writing vim25 request bodies. Parameters are given as ordered objects (JS keeps string keys in
  * insertion order), written in the order the API declares them, as govmomi, pyVmomi and rbvmomi do.
  * Every piece of text and every attribute value is escaped, so that a VM or snapshot named
- * `a&b<c>"d'` reaches the server literally.
+ * `a&b<c>"d'` reaches the server literally; text XML cannot carry (NUL) is refused before sending.
  */
+
+import { HypervisorError } from "../../core/errors";
 
 /** A managed object reference: `<name type="VirtualMachine">vm-123</name>`. */
 export class MoRef {
@@ -38,10 +40,24 @@ export function typed(xsiType: string, fields: XmlFields): Typed {
   return new Typed(xsiType, fields);
 }
 
-const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" };
+// A carriage return is written as a reference: a parser turns a literal one into a line feed.
+const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;", "\r": "&#13;" };
+
+/** What XML 1.0 cannot carry at all, not even as a character reference: most C0 controls (NUL...), U+FFFE, U+FFFF, lone surrogates. */
+const UNREPRESENTABLE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 export function escapeXml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ESCAPES[c]);
+  const bad = UNREPRESENTABLE.exec(text);
+  if (bad) {
+    const code = bad[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0");
+    // Refused here rather than sent: the server would only answer with an XML syntax error. The
+    // text is not repeated: it may be a password.
+    throw new HypervisorError(`the request holds the character U+${code}, which XML, and so the vSphere API, cannot carry`, {
+      kind: "invalid-input",
+      hint: "Leave control characters such as NUL out of names and descriptions",
+    });
+  }
+  return text.replace(/[&<>"'\r]/g, (c) => ESCAPES[c]);
 }
 
 /** One element per value; arrays repeat the element; undefined fields are left out. */

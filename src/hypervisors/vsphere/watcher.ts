@@ -121,7 +121,9 @@ export class UpdateWatcher {
       const c: Collector = {
         generation,
         version: "",
-        ref: call("CreatePropertyCollector", content.propertyCollector, {}).then((answer) => {
+        // Safe to send again after a lost answer, like CreateFilter below: a collector or filter
+        // made twice is an orphan that reports to no waiter and ends with the session.
+        ref: call("CreatePropertyCollector", content.propertyCollector, {}, { idempotent: true }).then((answer) => {
           const ref = refOf(child(answer, "returnval"));
           if (!ref) throw new HypervisorError("CreatePropertyCollector answered without a collector", { kind: "server", code: "MalformedAnswer" });
           return ref;
@@ -151,10 +153,15 @@ export class UpdateWatcher {
     const ref = await collector.ref;
     let answer: XmlElement;
     try {
-      answer = await call("CreateFilter", ref, {
-        spec: { propSet: { type: entry.obj.type, pathSet: [...entry.pathSet] }, objectSet: { obj: entry.obj, skip: false } },
-        partialUpdates: false,
-      });
+      answer = await call(
+        "CreateFilter",
+        ref,
+        {
+          spec: { propSet: { type: entry.obj.type, pathSet: [...entry.pathSet] }, objectSet: { obj: entry.obj, skip: false } },
+          partialUpdates: false,
+        },
+        { idempotent: true },
+      );
     } catch (e) {
       // The collector vanished with its session: the next registration makes a new one.
       if (isFault(e, "ManagedObjectNotFound") && this.collector === collector) this.collector = undefined;

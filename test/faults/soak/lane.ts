@@ -15,8 +15,9 @@ export type OpKind = "clone" | "power" | "snapshot" | "delete-snapshot" | "rollb
 
 export interface Operation {
   kind: OpKind;
-  /** The VM it is about, for messages and failure checks. */
+  /** The VM it is about (its name, and its id once known), for messages and failure checks. */
   vm: string;
+  vmId?: string;
   timeoutSeconds: number;
   /** Runs the operation's hook calls; throws what the hooks threw. */
   run(): Promise<void>;
@@ -115,10 +116,15 @@ export class Lane {
     return {
       kind: "power",
       vm: this.vmName,
+      vmId: this.vmId,
       timeoutSeconds: this.o.timeoutSeconds,
       run: async () => {
         await this.power.refresh();
-        await this.power.up(this.power.inputs!);
+        const inputs = { ...this.power.inputs!, state };
+        // A rollback may have left the VM stopped, with no guest to pause or suspend: as a user
+        // would, run it first.
+        if (this.power.outs?.state === "stopped" && (state === "paused" || state === "suspended")) await this.power.up({ ...inputs, state: "running" });
+        await this.power.up(inputs);
         this.powerDrifted = false;
       },
       verify: (truth) => this.expectState(truth, state),
@@ -193,6 +199,7 @@ export class Lane {
     return {
       kind: "power",
       vm: this.vmName,
+      vmId: this.vmId,
       timeoutSeconds: this.o.timeoutSeconds,
       run: async () => {
         // After a rollback the stored state is stale: this up refreshes first, as `up --refresh` does.
@@ -215,6 +222,7 @@ export class Lane {
     return {
       kind: "snapshot",
       vm: this.vmName,
+      vmId: this.vmId,
       timeoutSeconds: this.o.timeoutSeconds,
       run: async () => {
         await snap.up(news);
@@ -230,12 +238,13 @@ export class Lane {
   }
 
   private deleteSnapshotOp(random: Random): Operation {
-    const snap = random.pick(this.snapshots);
+    const snap = this.target.deletesNewestFirst ? this.snapshots[this.snapshots.length - 1] : random.pick(this.snapshots);
     const id = String(snap.outs!.snapshotId);
     const name = String(snap.inputs!.name);
     return {
       kind: "delete-snapshot",
       vm: this.vmName,
+      vmId: this.vmId,
       timeoutSeconds: this.o.timeoutSeconds,
       run: async () => {
         await snap.destroy();
@@ -256,6 +265,7 @@ export class Lane {
     return {
       kind: "rollback",
       vm: this.vmName,
+      vmId: this.vmId,
       timeoutSeconds: this.o.timeoutSeconds,
       run: async () => {
         this.powerDrifted = true;
@@ -278,12 +288,14 @@ export class Lane {
     return {
       kind: "destroy",
       vm: name,
+      vmId: id,
       timeoutSeconds: this.o.timeoutSeconds,
       run: async () => {
         await this.power.destroy();
         while (this.snapshots.length) {
-          await this.snapshots[0].destroy();
-          this.snapshots.shift();
+          const snap = this.target.deletesNewestFirst ? this.snapshots[this.snapshots.length - 1] : this.snapshots[0];
+          await snap.destroy();
+          this.snapshots.splice(this.snapshots.indexOf(snap), 1);
         }
         await this.presence.destroy();
       },
@@ -319,6 +331,7 @@ export class Lane {
     return {
       kind: "held-lock",
       vm: this.vmName,
+      vmId: this.vmId,
       timeoutSeconds: this.o.heldLockTimeoutSeconds,
       mustFail: this.target.heldLockMessage,
       prepare: async () => {

@@ -61,7 +61,6 @@ export async function proxmoxTarget(seed: number): Promise<SoakTarget> {
         id: String(vm.vmid),
         name: vm.name,
         state: stateOf(vm),
-        template: vm.template,
         snapshots: [...vm.snapshots.values()].map((s) => ({ id: s.name, name: s.name })),
         currentSnapshot: vm.currentParent,
       }));

@@ -18,7 +18,10 @@ export interface SoakFigures {
   operations: number;
   /** Faults injected: transient ones (about 10 % of requests), failing tasks or sessions, and locks held past an operation's timeout. */
   faults: number;
-  /** Changes sent again: change requests the simulator received beyond one per driver primitive called. */
+  /**
+   * Changes sent again, counted at the simulator: change requests beyond one per driver primitive
+   * called (Proxmox, vSphere), or changing commands repeated right after themselves (VirtualBox).
+   */
   retries: number;
   /** Operation runs that failed (each is reported, then the same `up` runs again unless it was meant to fail). */
   failures: number;
@@ -67,6 +70,8 @@ export interface SoakOptions {
 const MAX_REUPS = 5;
 /** What a failure may take beyond its timeout: the error's way back through the layers. */
 const TIMEOUT_SLACK_MS = 1500;
+/** How the drivers say that the operation's own timeout ended it (then the last request, not the cause, is named). */
+const OWN_TIMEOUT = /timed out after \d+ s|the operation's time \(.+\) ran out/;
 /** Share of operations followed by a permanent fault for whichever operation meets it. */
 const PERMANENT_FAULT_SHARE = 0.01;
 
@@ -87,28 +92,16 @@ export async function runSoak(target: SoakTarget, o: SoakOptions): Promise<SoakR
 
   const primitives = countChangePrimitives(currentConnections().hypervisor("lab"));
   const changesBefore = target.changeRequests();
+  const resentBefore = target.resentChanges?.() ?? 0;
   const requestsBefore = target.requests();
   // Progress lines of hundreds of operations would drown the output; errors are collected here.
   setLogSink(() => undefined);
 
   const scanDuplicates = (truth: TruthVm[]) => {
-    const byName = new Map<string, TruthVm[]>();
-    for (const vm of truth) byName.set(vm.name, [...(byName.get(vm.name) ?? []), vm]);
-    for (const [name, vms] of byName) {
-      if (vms.length > 1 && /^(soak|ghost)-/.test(name)) {
-        for (const vm of vms.slice(1)) if (!duplicateIds.has(`vm:${vm.id}`)) duplicateIds.add(`vm:${vm.id}`) && problems.push(`two VMs named ${name}: ${vms.map((v) => v.id).join(", ")}`);
-      }
-    }
-    for (const vm of truth) {
-      const seen = new Map<string, string>();
-      for (const s of vm.snapshots) {
-        const first = seen.get(s.name);
-        if (first === undefined) seen.set(s.name, s.id);
-        else if (!duplicateIds.has(`snap:${vm.id}:${s.id}`)) {
-          duplicateIds.add(`snap:${vm.id}:${s.id}`);
-          problems.push(`${vm.name}: two snapshots named ${s.name} (${first}, ${s.id})`);
-        }
-      }
+    for (const d of duplicatesIn(truth)) {
+      if (duplicateIds.has(d.key)) continue;
+      duplicateIds.add(d.key);
+      problems.push(d.message);
     }
   };
 
@@ -189,7 +182,7 @@ export async function runSoak(target: SoakTarget, o: SoakOptions): Promise<SoakR
       hypervisor: target.hypervisor,
       operations: o.operations,
       faults: target.faultsInjected() + heldLocks,
-      retries: target.changeRequests() - changesBefore - primitives.count(),
+      retries: target.resentChanges ? target.resentChanges() - resentBefore : target.changeRequests() - changesBefore - primitives.count(),
       failures: failures.length,
       duplicates,
       wrongStates: problems.length - duplicates,
@@ -202,8 +195,31 @@ export async function runSoak(target: SoakTarget, o: SoakOptions): Promise<SoakR
 }
 
 /**
+ * Objects made twice: a second VM with a soak VM's name, a second snapshot of one name on a VM.
+ * Each is keyed by its own id, so that a duplicate seen again later counts once.
+ */
+function duplicatesIn(truth: TruthVm[]): Array<{ key: string; message: string }> {
+  const found: Array<{ key: string; message: string }> = [];
+  const byName = new Map<string, TruthVm[]>();
+  for (const vm of truth) byName.set(vm.name, [...(byName.get(vm.name) ?? []), vm]);
+  for (const [name, vms] of byName) {
+    if (vms.length < 2 || !/^(soak|ghost)-/.test(name)) continue;
+    for (const vm of vms.slice(1)) found.push({ key: `vm:${vm.id}`, message: `two VMs named ${name}: ${vms.map((v) => v.id).join(", ")}` });
+  }
+  for (const vm of truth) {
+    const first = new Map<string, string>();
+    for (const s of vm.snapshots) {
+      const earlier = first.get(s.name);
+      if (earlier === undefined) first.set(s.name, s.id);
+      else found.push({ key: `snap:${vm.id}:${s.id}`, message: `${vm.name}: two snapshots named ${s.name} (${earlier}, ${s.id})` });
+    }
+  }
+  return found;
+}
+
+/**
  * A failure is acceptable when it is reported in time and says which VM; a doomed operation must
- * also say why (or name the transient fault that hit its last attempt).
+ * also say why, or name the transient fault that hit its last attempt, or its own timeout.
  */
 function judgeFailure(lane: number, op: Operation, e: unknown, transient: RegExp): FailureRecord {
   const hook = e instanceof HookFailed ? e : undefined;
@@ -220,7 +236,7 @@ function judgeFailure(lane: number, op: Operation, e: unknown, transient: RegExp
   if (!hook) record.problem = `not a hook failure: ${message}`;
   else if (hook.elapsedMs > hook.timeoutMs + TIMEOUT_SLACK_MS) record.problem = `reported after ${hook.elapsedMs} ms, its timeout is ${hook.timeoutMs} ms`;
   else if (!message.trim() || /\bundefined\b|\[object Object\]/.test(message)) record.problem = "the message is empty or says undefined";
-  else if (!message.includes(op.vm)) record.problem = `the message does not name the VM ${op.vm}`;
-  else if (op.mustFail && !op.mustFail.test(message) && !transient.test(message)) record.problem = `the message does not say ${op.mustFail}`;
+  else if (!message.includes(op.vm) && !(op.vmId && message.includes(op.vmId))) record.problem = `the message does not name the VM ${op.vm}`;
+  else if (op.mustFail && !op.mustFail.test(message) && !transient.test(message) && !OWN_TIMEOUT.test(message)) record.problem = `the message does not say ${op.mustFail}`;
   return record;
 }

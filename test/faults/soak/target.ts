@@ -14,7 +14,6 @@ export interface TruthVm {
   id: string;
   name: string;
   state: PowerState | "unknown";
-  template: boolean;
   snapshots: Array<{ id: string; name: string }>;
   /** Id of the snapshot the VM's state descends from (what a rollback sets), when there is one. */
   currentSnapshot?: string;
@@ -32,6 +31,12 @@ export interface SoakTarget {
   snapshotName(lane: number, n: number): string;
   /** Whether snapshots can be taken, deleted and rolled back in this state (Proxmox locks a hibernated VM). */
   snapshotsIn(state: PowerState): boolean;
+  /**
+   * Whether only snapshots without children can be deleted for sure: VirtualBox refuses to delete
+   * the current snapshot when it has a child, and any snapshot with two. The lanes then delete
+   * newest first, as a user of VirtualBox has to.
+   */
+  readonly deletesNewestFirst?: boolean;
   /** Every VM the simulator has now. */
   truth(): Promise<TruthVm[]>;
   /** Turns the seeded transient faults on (about 10 % of requests). */
@@ -49,8 +54,16 @@ export interface SoakTarget {
    * timeout) may end on one of them when it hit its last attempt; any other reason is wrong.
    */
   readonly transientFaultMessage: RegExp;
-  /** Requests the simulator received that change something (for counting re-sent changes). */
+  /**
+   * Requests the simulator received that change something. Where each driver primitive is one
+   * such request (Proxmox, vSphere), the changes sent again are those beyond one per primitive.
+   */
   changeRequests(): number;
+  /**
+   * Where a primitive may be several changes (VirtualBox's revert: power off, restore, start),
+   * the target counts the changes sent again itself: a change repeated right after itself.
+   */
+  resentChanges?(): number;
   /** Keeps the VM locked (by another task, another session) until the returned function releases it; absent when the hypervisor has no such knob. */
   holdLock?(vmId: string): Promise<() => Promise<void>>;
   /** What an operation refused by that lock must say. */

@@ -1,4 +1,5 @@
 import { proxmoxTarget } from "./proxmoxTarget";
+import { virtualboxTarget } from "./virtualboxTarget";
 import { vsphereTarget, vsphereUnavailable } from "./vsphereTarget";
 import type { HypervisorName, SoakTarget } from "./target";
 
@@ -8,7 +9,8 @@ export interface TargetFactory {
   start(seed: number): Promise<SoakTarget>;
 }
 
-export const SOAK_TARGETS: Partial<Record<HypervisorName, TargetFactory>> = {
+export const SOAK_TARGETS: Record<HypervisorName, TargetFactory> = {
   proxmox: { unavailable: async () => undefined, start: proxmoxTarget },
   vsphere: { unavailable: vsphereUnavailable, start: vsphereTarget },
+  virtualbox: { unavailable: async () => undefined, start: virtualboxTarget },
 };

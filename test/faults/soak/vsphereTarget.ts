@@ -1,26 +1,25 @@
 import { vsphereCapabilities } from "../../../src/hypervisors/vsphere/capabilities";
 import { startVcsim, vcsimUnavailable } from "../../sim/vcsim";
-import { VcsimProxy, type ProxyAction } from "../../sim/vcsim/proxy";
+import { VcsimProxy } from "../../sim/vcsim/proxy";
 import { configureProvider, unconfigureProvider } from "./provider";
 import type { Random } from "./random";
 import type { SoakTarget } from "./target";
 import { VcsimTruth } from "./vsphereTruth";
 
 /**
- * vSphere under soak: vcsim (vCenter model) behind the fault-injecting proxy. The proxy's faults
- * are rules for the next call of a method, so the target keeps them topped up: after each
- * operation, one rule per ten calls the proxy saw since, on methods drawn in proportion to how
- * often they were called, with a seeded action (connection dropped before or after the call,
- * a slow answer, a session refused with NotAuthenticated). Sessions are also ended now and then.
+ * vSphere under soak: vcsim (vCenter model) behind the fault-injecting proxy, whose seeded random
+ * faults hit about 10 % of the calls: the connection dropped before or after the call, or a slow
+ * answer. Now and then every session ends, as an idle timeout does, so that the next calls meet
+ * NotAuthenticated; and, as a permanent fault, a change is refused NotAuthenticated twice in a row.
  */
 
-const FAULT_SHARE = 0.1;
-const ACTIONS: Partial<Record<ProxyAction, number>> = { "drop-before": 3, "drop-after": 3, delay: 3, "not-authenticated": 1 };
+/** Per call: drops before and after the effect, and slow answers, in equal shares. */
+const CALL_FAULT_RATE = 0.1;
+/** Per operation: the end of every session (it hits every operation in flight at once). */
+const SESSION_END_RATE = 0.02;
 /** Slow, but within the request timeout (an answer that outlives it would land after the driver moved on). */
 const DELAY_MS = 300;
 const REQUEST_TIMEOUT_SECONDS = 2;
-/** Calls that need no session: a NotAuthenticated rule would never fire on them. */
-const SESSIONLESS = new Set(["RetrieveServiceContent", "Login"]);
 const CHANGES = /_Task$|^ShutdownGuest$|^RenameSnapshot$/;
 /** Source VMs per resource pool: the vCenter model has two pools (a host, a cluster), so 2 x 3 sources. */
 const SOURCES_PER_POOL = 3;
@@ -38,27 +37,7 @@ export async function vsphereTarget(_seed: number): Promise<SoakTarget> {
     lab: { type: "vsphere", endpoint: proxy.url, username: sim.username, password: sim.password, caCert: sim.caCert, requestTimeoutSeconds: REQUEST_TIMEOUT_SECONDS },
   });
   const total = () => [...proxy.calls.values()].reduce((a, b) => a + b, 0);
-  let seen = new Map<string, number>();
-  let owed = 0;
-  let expiries = 0;
-  let injecting = false;
-
-  /** Rules for a tenth of the calls made since the last top-up, on the methods those calls were. */
-  const topUp = (random: Random) => {
-    const since: Array<[string, number]> = [];
-    for (const [method, n] of proxy.calls) {
-      const d = n - (seen.get(method) ?? 0);
-      if (d > 0) since.push([method, d]);
-    }
-    seen = new Map(proxy.calls);
-    owed += FAULT_SHARE * since.reduce((a, [, n]) => a + n, 0);
-    for (; owed >= 1; owed--) {
-      const action = random.weighted(ACTIONS);
-      const candidates = Object.fromEntries(since.filter(([m]) => action !== "not-authenticated" || !SESSIONLESS.has(m)));
-      if (Object.keys(candidates).length === 0) continue;
-      proxy.add({ method: random.weighted(candidates), action, count: 1, delayMs: DELAY_MS });
-    }
-  };
+  let sessionEnds = 0;
 
   return {
     hypervisor: "vsphere",
@@ -68,28 +47,26 @@ export async function vsphereTarget(_seed: number): Promise<SoakTarget> {
     snapshotName: (lane, n) => `soak${lane}n${n}`,
     snapshotsIn: () => true,
     truth: () => truth.vms(),
-    startFaults() {
-      seen = new Map(proxy.calls);
-      injecting = true;
+    startFaults(random: Random) {
+      const calls = random.fork(1);
+      proxy.randomFaults = { rate: CALL_FAULT_RATE, random: () => calls.next(), actions: { "drop-before": 1, "drop-after": 1, delay: 1 }, delayMs: DELAY_MS };
     },
     async betweenOperations(random: Random) {
-      if (!injecting) return;
-      topUp(random);
-      if (random.chance(0.01)) {
-        await proxy.expireSessions();
-        expiries++;
-      }
+      if (!random.chance(SESSION_END_RATE)) return;
+      await proxy.expireSessions();
+      sessionEnds++;
     },
     async stopFaults() {
       // Rules not met yet stay in the proxy; the end's checks read vcsim directly, past it.
-      injecting = false;
+      proxy.randomFaults = undefined;
     },
-    faultsInjected: () => proxy.injected + expiries,
+    faultsInjected: () => proxy.injected + sessionEnds,
     requests: total,
     transientFaultMessage: /NotAuthenticated|cannot reach https:|other side closed|socket hang up|no answer/,
     changeRequests: () => [...proxy.calls].filter(([m]) => CHANGES.test(m)).reduce((a, [, n]) => a + n, 0),
     async injectPermanentFault(random: Random) {
-      // The session refused twice in a row on a change: the driver logs in again once, then reports it.
+      // The session refused twice in a row on a change: the driver logs in again once, then reports it
+      // (the proxy answers NotAuthenticated itself, so only the unit that meets it sees a lost session).
       proxy.add({ method: random.pick(["PowerOnVM_Task", "PowerOffVM_Task", "CreateSnapshot_Task", "RemoveSnapshot_Task"]), action: "not-authenticated", count: 2 });
     },
     async close() {

@@ -6,9 +6,8 @@ import type { TruthVm } from "./target";
 
 /**
  * What vcsim itself holds, read straight from it (not through the fault proxy, not through our
- * driver or its SOAP and XML code): a session of its own, one container view of every VM, and
- * their name, power state, template flag, instance UUID and snapshot tree, parsed with
- * fast-xml-parser.
+ * driver or its SOAP and XML code): a session of its own, a container view of every VM per read,
+ * and their name, power state, instance UUID and snapshot tree, parsed with fast-xml-parser.
  */
 
 const ENVELOPE = (body: string) =>
@@ -22,6 +21,8 @@ const parser = new XMLParser({
   ignoreAttributes: false,
   attributeNamePrefix: "@",
   parseTagValue: false,
+  // vcsim writes '"' and newlines as character references (&#34;, &#xA;).
+  htmlEntities: true,
   isArray: (name) => ["objects", "propSet", "rootSnapshotList", "childSnapshotList"].includes(name),
 });
 
@@ -36,16 +37,24 @@ function text(v: unknown): string {
 export class VcsimTruth {
   private cookie?: string;
   private content?: { propertyCollector: string; viewManager: string; rootFolder: string; sessionManager: string };
-  private view?: string;
 
   constructor(private readonly sim: Vcsim) {}
 
   async vms(): Promise<TruthVm[]> {
     const pc = (await this.session()).propertyCollector;
+    // A view of its own per read: what it lists is the inventory as of now.
     const view = await this.vmView();
+    try {
+      return await this.read(pc, view);
+    } finally {
+      await this.call("DestroyView", view, "");
+    }
+  }
+
+  private async read(pc: string, view: string): Promise<TruthVm[]> {
     const spec =
       `<specSet><propSet><type>VirtualMachine</type><pathSet>name</pathSet><pathSet>runtime.powerState</pathSet>` +
-      `<pathSet>config.template</pathSet><pathSet>config.instanceUuid</pathSet><pathSet>snapshot</pathSet></propSet>` +
+      `<pathSet>config.instanceUuid</pathSet><pathSet>snapshot</pathSet></propSet>` +
       `<objectSet><obj type="ContainerView">${view}</obj><skip>true</skip><selectSet xsi:type="TraversalSpec">` +
       `<name>view</name><type>ContainerView</type><path>view</path><skip>false</skip></selectSet></objectSet></specSet>`;
     let answer = await this.call("RetrievePropertiesEx", pc, `${spec}<options/>`);
@@ -87,16 +96,13 @@ export class VcsimTruth {
   }
 
   private async vmView(): Promise<string> {
-    if (!this.view) {
-      const c = await this.session();
-      const answer = await this.call(
-        "CreateContainerView",
-        c.viewManager,
-        `<container type="Folder">${c.rootFolder}</container><type>VirtualMachine</type><recursive>true</recursive>`,
-      );
-      this.view = text((answer.CreateContainerViewResponse as Node).returnval);
-    }
-    return this.view;
+    const c = await this.session();
+    const answer = await this.call(
+      "CreateContainerView",
+      c.viewManager,
+      `<container type="Folder">${c.rootFolder}</container><type>VirtualMachine</type><recursive>true</recursive>`,
+    );
+    return text((answer.CreateContainerViewResponse as Node).returnval);
   }
 
   /** One SOAP call; `self` is the managed object's value, its type taken from the method. */
@@ -107,6 +113,7 @@ export class VcsimTruth {
       Login: "SessionManager",
       Logout: "SessionManager",
       CreateContainerView: "ViewManager",
+      DestroyView: "ContainerView",
     };
     const thisEl = rawThis ? "" : `<_this type="${selfType[method]}">${self}</_this>`;
     const body = ENVELOPE(`<${method} ${VIM}>${thisEl}${inner}</${method}>`);
@@ -157,7 +164,6 @@ function vmOf(o: Node): TruthVm {
     id: text(props.get("config.instanceUuid")),
     name: text(props.get("name")),
     state: POWER[text(props.get("runtime.powerState"))] ?? "unknown",
-    template: text(props.get("config.template")) === "true",
     snapshots,
     currentSnapshot: current || undefined,
   };
