@@ -6,10 +6,16 @@ import { redact } from "./redact";
  */
 export type LogFn = (message: string) => void;
 
-let sink: LogFn = (m) => process.stderr.write(`${m}\n`);
+const toStderr: LogFn = (m) => process.stderr.write(`${m}\n`);
+let sink: LogFn = toStderr;
 
 export function setLogSink(fn: LogFn): void {
   sink = fn;
+}
+
+/** Back to stderr, after a test captured or silenced the log. */
+export function resetLogSink(): void {
+  sink = toStderr;
 }
 
 export const log = {

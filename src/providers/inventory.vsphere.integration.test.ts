@@ -1,5 +1,5 @@
 import { listVms } from ".";
-import { setLogSink } from "../core/log";
+import { resetLogSink, setLogSink } from "../core/log";
 import { describeWithVcsim, VCSIM_BUILD_TIMEOUT_MS } from "../../test/sim/vcsim/suite";
 import {
   callsSince,
@@ -19,7 +19,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 describeWithVcsim("getVms on vSphere", () => {
   beforeAll(() => setLogSink(() => undefined));
-  afterAll(() => setLogSink((m) => process.stderr.write(`${m}\n`)));
+  afterAll(() => resetLogSink());
 
   describe.each(["vpx", "esx"] as const)("%s model with 500 VMs", (model) => {
     let v: ConfiguredVsphere;

@@ -1,5 +1,5 @@
 import { hooks } from ".";
-import { setLogSink } from "../core/log";
+import { resetLogSink, setLogSink } from "../core/log";
 import type { VmInfo } from "../hypervisors";
 import { describeWithVcsim, VCSIM_BUILD_TIMEOUT_MS } from "../../test/sim/vcsim/suite";
 import {
@@ -21,7 +21,7 @@ const checked = (news: Record<string, unknown>) => checkedInputs(presence, news)
 
 describeWithVcsim("VmPresence on vSphere", () => {
   beforeAll(() => setLogSink(() => undefined));
-  afterAll(() => setLogSink((m) => process.stderr.write(`${m}\n`)));
+  afterAll(() => resetLogSink());
 
   describe.each(["vpx", "esx"] as const)("%s model", (model) => {
     let v: ConfiguredVsphere;

@@ -1,5 +1,5 @@
 import { hooks } from ".";
-import { setLogSink } from "../core/log";
+import { resetLogSink, setLogSink } from "../core/log";
 import type { VmInfo } from "../hypervisors";
 import { describeWithVcsim, VCSIM_BUILD_TIMEOUT_MS } from "../../test/sim/vcsim/suite";
 import { changesSince, opContext, startConfiguredVsphere, stopConfiguredVsphere, type ConfiguredVsphere } from "../../test/support/vsphereConnection";
@@ -16,7 +16,7 @@ const checked = (news: Record<string, unknown>) => checkedInputs(snapshot, news)
 
 describeWithVcsim("VmSnapshot on vSphere", () => {
   beforeAll(() => setLogSink(() => undefined));
-  afterAll(() => setLogSink((m) => process.stderr.write(`${m}\n`)));
+  afterAll(() => resetLogSink());
 
   describe.each([
     ["vpx", "fingerprint"],

@@ -1,6 +1,6 @@
 import { Deadline } from "../../src/core/deadline";
 import { isHypervisorError } from "../../src/core/errors";
-import { setLogSink } from "../../src/core/log";
+import { resetLogSink, setLogSink } from "../../src/core/log";
 import type { OperationContext, VmInfo } from "../../src/hypervisors";
 import { ProxmoxHypervisor } from "../../src/hypervisors/proxmox/driver";
 import { VsphereHypervisor } from "../../src/hypervisors/vsphere/driver";
@@ -24,7 +24,7 @@ const HOSTILE = ["../../x", `a&b<c>"d'`, "$(reboot)", "; rm -rf /", "two\nlines"
 const ctx = (): OperationContext => ({ deadline: Deadline.seconds(20, "test operation") });
 
 beforeAll(() => setLogSink(() => undefined));
-afterAll(() => setLogSink((m) => process.stderr.write(`${m}\n`)));
+afterAll(() => resetLogSink());
 
 describe("hostile names on the wire to Proxmox", () => {
   let sim: ProxmoxSim;

@@ -1,5 +1,5 @@
 import { Deadline } from "../../src/core/deadline";
-import { setLogSink } from "../../src/core/log";
+import { resetLogSink, setLogSink } from "../../src/core/log";
 import type { OperationContext, VmInfo } from "../../src/hypervisors";
 import { VsphereHypervisor } from "../../src/hypervisors/vsphere/driver";
 import { startVcsim, type Vcsim } from "../sim/vcsim";
@@ -26,7 +26,7 @@ describeWithVcsim("vSphere sessions and session objects under faults", () => {
     sim = await startVcsim({ model: "vpx", vms: 3, shutdownDelayMs: 20 });
   }, VCSIM_BUILD_TIMEOUT_MS);
   afterAll(async () => {
-    setLogSink((m) => process.stderr.write(`${m}\n`));
+    resetLogSink();
     await sim?.close();
   });
   beforeEach(async () => {

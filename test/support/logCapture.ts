@@ -1,4 +1,4 @@
-import { setLogSink } from "../../src/core/log";
+import { resetLogSink, setLogSink } from "../../src/core/log";
 
 /**
  * The lines the code under test logs (progress and warnings, as the provider host would show
@@ -8,7 +8,7 @@ import { setLogSink } from "../../src/core/log";
 export function captureLogLines(): string[] {
   const lines: string[] = [];
   beforeAll(() => setLogSink((m) => lines.push(m)));
-  afterAll(() => setLogSink((m) => process.stderr.write(`${m}\n`)));
+  afterAll(() => resetLogSink());
   beforeEach(() => {
     lines.length = 0;
   });

@@ -2,7 +2,7 @@ import type { ProxmoxSim } from "../../../test/sim/proxmox";
 import { startQuickSim } from "../../../test/sim/proxmox/testSim";
 import { hypervisorError, opContext } from "../../../test/support/proxmoxDriver";
 import { Deadline } from "../../core/deadline";
-import { setLogSink } from "../../core/log";
+import { resetLogSink, setLogSink } from "../../core/log";
 import { ProxmoxHypervisor } from "./driver";
 import type { ProxmoxProfile } from "./profile";
 
@@ -136,7 +136,7 @@ describe("TLS trust", () => {
       await a.listVms(opContext());
       await b.listVms(opContext());
     } finally {
-      setLogSink((m) => process.stderr.write(`${m}\n`));
+      resetLogSink();
     }
     expect(lines.filter((l) => l.includes("TLS verification is off"))).toHaveLength(1);
   });

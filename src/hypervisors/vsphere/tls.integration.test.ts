@@ -1,5 +1,5 @@
 import { Deadline } from "../../core/deadline";
-import { setLogSink } from "../../core/log";
+import { resetLogSink, setLogSink } from "../../core/log";
 import { startVcsim, type Vcsim } from "../../../test/sim/vcsim";
 import { describeWithVcsim, VCSIM_BUILD_TIMEOUT_MS } from "../../../test/sim/vcsim/suite";
 import { VsphereHypervisor } from "./driver";
@@ -55,7 +55,7 @@ describeWithVcsim("vSphere TLS against vcsim's self-signed certificate", () => {
       expect(await hv.listVms(ctx())).toHaveLength(1);
       await hv.listVms(ctx());
     } finally {
-      setLogSink((m) => process.stderr.write(`${m}\n`));
+      resetLogSink();
     }
     expect(lines.filter((l) => l.includes('TLS verification is off for connection "lab-insecure"'))).toHaveLength(1);
   });

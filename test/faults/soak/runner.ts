@@ -1,4 +1,4 @@
-import { setLogSink } from "../../../src/core/log";
+import { resetLogSink, setLogSink } from "../../../src/core/log";
 import { currentConnections } from "../../../src/providers/runtime";
 import { countChangePrimitives } from "./primitives";
 import { Lane, type Operation } from "./lane";
@@ -165,7 +165,7 @@ export async function runSoak(target: SoakTarget, o: SoakOptions): Promise<SoakR
     }));
   } finally {
     await target.stopFaults();
-    setLogSink((m) => process.stderr.write(`${m}\n`));
+    resetLogSink();
   }
 
   const truth = await target.truth();
