@@ -11,19 +11,40 @@ import { CONFIG_KEY, Connections } from "./connections";
  * so all resources of a connection share one driver (one login).
  */
 let connections: Connections | undefined;
+/**
+ * Why the last `configure` failed. The provider host calls `configure` once per serialized
+ * provider and caches that provider even when `configure` throws, so every later hook of the
+ * process lands here unconfigured: it must fail with the same error, never fall back to the
+ * environment's profiles and send the operation to another server.
+ */
+let configureFailure: Error | undefined;
+let lastJson: string | undefined;
 
 export async function configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
   const json = req.config.get(CONFIG_KEY);
   // Several shims configure with the same stack configuration: keep the drivers (and their sessions).
-  if (connections && lastJson === json) return;
-  await connections?.close();
-  connections = Connections.fromConfig(json);
+  if (lastJson === json && (connections || configureFailure)) {
+    if (configureFailure) throw configureFailure;
+    return;
+  }
+  // The host runs hooks that arrive while `configure` is still under way: the new connections (or
+  // the failure) are in place before the first await, and the old drivers are closed after.
+  const previous = connections;
   lastJson = json;
+  try {
+    connections = Connections.fromConfig(json);
+    configureFailure = undefined;
+  } catch (e) {
+    connections = undefined;
+    configureFailure = redactError(e);
+  }
+  await previous?.close();
+  if (configureFailure) throw configureFailure;
 }
-let lastJson: string | undefined;
 
 /** The connections; from the environment alone when the host never called `configure`. */
 export function currentConnections(): Connections {
+  if (configureFailure) throw configureFailure;
   connections ??= Connections.fromConfig(undefined);
   return connections;
 }
@@ -33,6 +54,7 @@ export async function resetConnections(next?: Connections): Promise<void> {
   await connections?.close();
   connections = next;
   lastJson = undefined;
+  configureFailure = undefined;
 }
 
 export interface OperationInputs {
