@@ -38,6 +38,22 @@ export const environmentProfiles: Record<Profile["type"], (env: NodeJS.ProcessEn
   virtualbox: virtualboxProfileFromEnvironment,
 };
 
+/**
+ * Which hypervisor a profile reaches, whatever its name or credentials: two profiles with the same
+ * target see the same VMs, so moving a resource from one to the other does not make it another VM.
+ * VirtualBox VMs belong to the user who runs VBoxManage, so the SSH user is part of it.
+ */
+export function targetOf(profile: Profile): string {
+  switch (profile.type) {
+    case "proxmox":
+      return `proxmox ${new URL(profile.endpoint).origin}`;
+    case "vsphere":
+      return `vsphere ${new URL(profile.endpoint).origin}`;
+    case "virtualbox":
+      return profile.ssh ? `virtualbox ssh://${profile.ssh.username}@${profile.ssh.host.toLowerCase()}:${profile.ssh.port ?? 22}` : "virtualbox local";
+  }
+}
+
 export function isSupportedType(t: string): t is Profile["type"] {
   return Object.prototype.hasOwnProperty.call(capabilitiesByType, t);
 }

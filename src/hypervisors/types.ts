@@ -31,6 +31,8 @@ export interface VmInfo {
   node?: string;
   state: ObservedState;
   template: boolean;
+  /** Other ids the hypervisor accepts for this same VM (vSphere: its moref), so that a selector switching to one is not read as another VM. */
+  aliases?: string[];
 }
 
 export interface SnapshotInfo {

@@ -44,6 +44,18 @@ describe("check", () => {
     expect(checkInputs(snapshotInputsSchema, { vm: { name: "a" }, name: UNKNOWN, includeMemory: UNKNOWN }).failures).toEqual([]);
   });
 
+  it("applies defaults to every known input while others are unknown, so preview diffs what up will", () => {
+    const r = checkInputs(snapshotInputsSchema, { vm: { id: 101, name: UNKNOWN }, name: "pre", timeoutSeconds: UNKNOWN });
+    expect(r.failures).toEqual([]);
+    expect(r.inputs).toEqual({
+      connection: "default",
+      vm: { id: "101", name: UNKNOWN },
+      name: "pre",
+      includeMemory: false,
+      timeoutSeconds: UNKNOWN,
+    });
+  });
+
   it("still reports known mistakes next to unknown values", () => {
     const r = checkInputs(powerStateInputsSchema, { vm: UNKNOWN, state: "sleeping" });
     expect(r.failures!.map((f) => f.property)).toEqual(["state"]);

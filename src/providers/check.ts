@@ -24,7 +24,37 @@ export function checkInputs<T>(
   const failures = parsed.error.issues
     .filter((issue) => !pathTouchesUnknown(candidate, issue.path))
     .map((issue) => ({ property: issue.path.map(String).join(".") || "(inputs)", reason: issue.message }));
-  return { inputs: candidate, failures: dedupe(failures) };
+  return { inputs: withKnownParts(schema, candidate) as Record<string, unknown>, failures: dedupe(failures) };
+}
+
+/**
+ * The inputs with every known part validated and defaulted as a full parse would have it, the
+ * unknown parts left unknown. A preview with one unknown number must not show `connection`
+ * going from "default" to nothing (a false replace) just because the whole parse could not run.
+ */
+function withKnownParts(schema: z.ZodType, value: unknown): unknown {
+  if (isUnknown(value)) return value;
+  if (!containsUnknown(value)) {
+    const parsed = schema.safeParse(value);
+    return parsed.success ? parsed.data : value;
+  }
+  const shape = objectShape(schema);
+  if (!shape || !value || typeof value !== "object" || Array.isArray(value)) return value;
+  const out: Record<string, unknown> = {};
+  const fields = value as Record<string, unknown>;
+  for (const key of new Set([...Object.keys(shape), ...Object.keys(fields)])) {
+    const v = shape[key] ? withKnownParts(shape[key], fields[key]) : fields[key];
+    if (v !== undefined) out[key] = v;
+  }
+  return out;
+}
+
+/** The fields of an object schema, through optional and default wrappers; undefined for any other schema. */
+function objectShape(schema: z.ZodType): Record<string, z.ZodType> | undefined {
+  const def = (schema as unknown as { _zod: { def: { type: string; shape?: Record<string, z.ZodType>; innerType?: z.ZodType } } })._zod.def;
+  if (def.type === "object") return def.shape;
+  if (def.innerType && ["optional", "default", "nullable", "prefault"].includes(def.type)) return objectShape(def.innerType);
+  return undefined;
 }
 
 function pathTouchesUnknown(root: unknown, path: readonly PropertyKey[]): boolean {

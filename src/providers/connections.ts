@@ -4,6 +4,7 @@ import {
   environmentProfiles,
   isSupportedType,
   profileSchema,
+  targetOf,
   type Capabilities,
   type Hypervisor,
   type Profile,
@@ -65,6 +66,22 @@ export class Connections {
   capabilities(name: string): Capabilities | undefined {
     const t = this.typeOf(name);
     return t && capabilitiesByType[t];
+  }
+
+  /** The hypervisor the named profile reaches (see targetOf); undefined when the profile is missing or invalid. */
+  target(name: string): string | undefined {
+    try {
+      return targetOf(this.profile(name));
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Whether two profile names reach the same hypervisor ("default" is an alias of the only environment profile). */
+  sameTarget(a: string, b: string): boolean {
+    if (a === b) return true;
+    const t = this.target(a);
+    return t !== undefined && t === this.target(b);
   }
 
   has(name: string): boolean {

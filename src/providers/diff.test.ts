@@ -16,6 +16,20 @@ describe("diff", () => {
     });
   });
 
+  it("changes in place, not replaces, when the new connection name reaches the same server", () => {
+    const same = (a: string, b: string) => [a, b].every((n) => n === "lab" || n === "default");
+    expect(diffInputs(olds, { connection: "default", vm: { id: "101" }, state: "running" }, rules, same)).toEqual({ changes: true, replaces: [] });
+    expect(diffInputs(olds, { connection: "prod", vm: { id: "101" }, state: "running" }, rules, same).replaces).toEqual(["connection"]);
+  });
+
+  it("knows a VM by its UUID in any letter case and by its aliases (a vSphere moref)", () => {
+    const uuid = "5032c8a1-2b5e-4d71-9d22-0f1a2b3c4d5e";
+    const vs = { connection: "lab", vm: { name: "web" }, state: "running", vmId: uuid, vmName: "web", vmAliases: ["vm-42"] };
+    expect(diffInputs(vs, { connection: "lab", vm: { id: uuid.toUpperCase() }, state: "running" }, rules).replaces).toEqual([]);
+    expect(diffInputs(vs, { connection: "lab", vm: { id: "vm-42" }, state: "running" }, rules).replaces).toEqual([]);
+    expect(diffInputs(vs, { connection: "lab", vm: { id: "vm-43" }, state: "running" }, rules).replaces).toEqual(["vm"]);
+  });
+
   it("replaces when the VM changes", () => {
     expect(diffInputs(olds, { connection: "lab", vm: { id: "102" }, state: "running" }, rules).replaces).toEqual(["vm"]);
   });

@@ -44,7 +44,9 @@ export const snapshotInputsSchema = z
     description: z.string().max(8192).optional(),
     includeMemory: z.boolean().default(false),
     rollbackTrigger: z.string().optional(),
-    deleteOnDestroy: z.boolean().default(true),
+    // No default: a snapshot this resource took is deleted on destroy unless this is false; one it
+    // found there and adopted is kept unless this is true (see snapshotDeletedOnDestroy).
+    deleteOnDestroy: z.boolean().optional(),
   })
   .strict();
 

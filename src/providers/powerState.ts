@@ -3,7 +3,8 @@ import { HypervisorError, isHypervisorError } from "../core/errors";
 import { pollUntil } from "../core/poll";
 import { describeVm, type Hypervisor, type ObservedState, type OperationContext, type VmInfo } from "../hypervisors";
 import { checkInputs } from "./check";
-import { currentConnections, withHypervisor } from "./runtime";
+import { currentConnections, sameConnection, withHypervisor } from "./runtime";
+import { claim, claimedByAnother, managementIdOf } from "./claims";
 import { diffInputs } from "./diff";
 import { powerStateInputsSchema, type PowerStateInputs } from "./inputs";
 import { converge, stopVm } from "./power";
@@ -17,9 +18,13 @@ export interface PowerStateOutputs extends Omit<PowerStateInputs, "state"> {
   vmId: string;
   vmName: string;
   node: string;
+  /** Other ids of the same VM (vSphere moref). */
+  vmAliases?: string[];
   ipAddresses: string[];
   /** The state the VM had before this resource first changed it, for onDelete: "restore". */
   initialState: ObservedState;
+  /** This resource's own mark (see claims.ts). */
+  managementId?: string;
 }
 
 const rules = {
@@ -37,7 +42,7 @@ export const powerStateProvider: pulumi.dynamic.ResourceProvider = {
   },
 
   async diff(_id, olds, news) {
-    return diffInputs(olds, news, rules);
+    return diffInputs(olds, news, rules, sameConnection);
   },
 
   async create(inputs: PowerStateInputs) {
@@ -45,18 +50,22 @@ export const powerStateProvider: pulumi.dynamic.ResourceProvider = {
       const vm = await requireVm(hv, inputs.vm, ctx, `set power state ${inputs.state}`);
       refuseTemplate(vm);
       const initialState = vm.state;
+      const mark = managementIdOf();
+      claim("VmPowerState", inputs.connection, mark, vm.id);
       const after = await apply(hv, vm, inputs, false, ctx);
-      return { id: `${hv.connection}/${after.vm.id}`, outs: outputs(inputs, after.vm, after.ips, initialState) };
+      return { id: `${hv.connection}/${after.vm.id}`, outs: outputs(inputs, after.vm, after.ips, initialState, mark) };
     });
   },
 
   async update(_id, olds: PowerStateOutputs, news: PowerStateInputs) {
     return withHypervisor(news, `power state ${news.state}`, async (hv, ctx) => {
       const vm = await requireVm(hv, storedSelector(olds), ctx, `set power state ${news.state}`);
+      const mark = managementIdOf(olds);
+      claim("VmPowerState", news.connection, mark, vm.id);
       // Like a Terraform trigger: changing a value that was set resets; adding or removing it does not.
       const reset = olds.resetTrigger !== undefined && news.resetTrigger !== undefined && olds.resetTrigger !== news.resetTrigger;
       const after = await apply(hv, vm, news, reset, ctx);
-      return { outs: outputs(news, after.vm, after.ips, olds.initialState ?? vm.state) };
+      return { outs: outputs(news, after.vm, after.ips, olds.initialState ?? vm.state, mark) };
     });
   },
 
@@ -66,12 +75,13 @@ export const powerStateProvider: pulumi.dynamic.ResourceProvider = {
       // Gone: the engine drops the resource; the next `up` looks for the VM again.
       if (!vm) return {};
       const ips = vm.state === "running" && props.waitForIp ? await hv.guestIpAddresses(vm, ctx) : props.ipAddresses ?? [];
-      return { id, props: outputs(props, vm, ips, props.initialState) };
+      return { id, props: outputs(props, vm, ips, props.initialState, props.managementId) };
     });
   },
 
   async delete(_id, props: PowerStateOutputs) {
     if (props.onDelete === "leave") return;
+    if (claimedByAnother("VmPowerState", props.connection, props.managementId, `VM ${props.vmName || props.vmId}`, props.vmId)) return;
     await withHypervisor(props, `delete (onDelete: ${props.onDelete})`, async (hv, ctx) => {
       const vm = await hv.findVm(storedSelector(props), ctx);
       if (!vm) return;
@@ -154,7 +164,7 @@ function stopOptions(i: Pick<PowerStateInputs, "shutdown" | "shutdownTimeoutSeco
   return { mode: i.shutdown, windowMs: i.shutdownTimeoutSeconds * 1000 };
 }
 
-function outputs(inputs: Omit<PowerStateInputs, "state">, vm: VmInfo, ips: string[], initialState: ObservedState): PowerStateOutputs {
+function outputs(inputs: Omit<PowerStateInputs, "state">, vm: VmInfo, ips: string[], initialState: ObservedState, managementId: string | undefined): PowerStateOutputs {
   const { state: _desired, ...rest } = inputs as PowerStateInputs;
-  return { ...rest, state: vm.state, vmId: vm.id, vmName: vm.name, node: vm.node ?? "", ipAddresses: ips, initialState };
+  return { ...rest, state: vm.state, vmId: vm.id, vmName: vm.name, node: vm.node ?? "", ...(vm.aliases && { vmAliases: vm.aliases }), ipAddresses: ips, initialState, ...(managementId && { managementId }) };
 }

@@ -4,7 +4,8 @@ import { describeVm, type Hypervisor, type OperationContext, type VmInfo } from 
 import { checkInputs } from "./check";
 import { diffInputs } from "./diff";
 import { presenceInputsSchema, type PresenceInputs } from "./inputs";
-import { currentConnections, withHypervisor } from "./runtime";
+import { currentConnections, sameConnection, withHypervisor } from "./runtime";
+import { claim, claimedByAnother, managementIdOf } from "./claims";
 import { requireVm } from "./lookup";
 import { capabilityFailures } from "./capabilities";
 import { stopVm } from "./power";
@@ -14,6 +15,10 @@ export interface PresenceOutputs extends PresenceInputs {
   vmId: string;
   vmName: string;
   node: string;
+  /** Other ids of the same VM (vSphere moref). */
+  vmAliases?: string[];
+  /** This resource's own mark (see claims.ts). */
+  managementId?: string;
   /** True when this resource cloned the VM (rather than adopting one that was there). */
   created: boolean;
 }
@@ -37,7 +42,7 @@ export const presenceProvider: pulumi.dynamic.ResourceProvider = {
   },
 
   async diff(_id, olds: PresenceOutputs, news) {
-    const result = diffInputs(olds as never, news, rules);
+    const result = diffInputs(olds as never, news, rules, sameConnection);
     // Drift: the VM was destroyed (or appeared) outside Pulumi.
     if (!result.changes && olds.exists !== news.present) return { ...result, changes: true };
     return result;
@@ -46,26 +51,30 @@ export const presenceProvider: pulumi.dynamic.ResourceProvider = {
   async create(inputs: PresenceInputs) {
     return withHypervisor(inputs, inputs.present ? "ensure VM present" : "ensure VM absent", async (hv, ctx) => {
       const outs = await reconcile(hv, inputs, undefined, ctx);
+      if (outs.exists) claim("VmPresence", inputs.connection, outs.managementId!, outs.vmId);
       return { id: `${hv.connection}/${outs.vmId || `absent:${inputs.vm.name ?? inputs.vm.id}`}`, outs };
     });
   },
 
   async update(_id, olds: PresenceOutputs, news: PresenceInputs) {
-    return withHypervisor(news, news.present ? "ensure VM present" : "ensure VM absent", async (hv, ctx) => ({
-      outs: await reconcile(hv, news, olds, ctx),
-    }));
+    return withHypervisor(news, news.present ? "ensure VM present" : "ensure VM absent", async (hv, ctx) => {
+      const outs = await reconcile(hv, news, olds, ctx);
+      if (outs.exists) claim("VmPresence", news.connection, outs.managementId!, outs.vmId);
+      return { outs };
+    });
   },
 
   async read(id, props: PresenceOutputs) {
     return withHypervisor(props, "refresh VM presence", async (hv, ctx) => {
       // The VM this resource knows by id; or, when it knew none, whatever the selector finds now.
       const vm = props.vmId ? await hv.findVm({ id: props.vmId, node: props.node || undefined }, ctx) : await hv.findVm(props.vm, ctx);
-      return { id, props: outputs(props, vm, props.created) };
+      return { id, props: outputs(props, vm, props.created, props.managementId) };
     });
   },
 
   async delete(_id, props: PresenceOutputs) {
     if (!props.destroyOnDelete || !props.exists || !props.vmId) return;
+    if (claimedByAnother("VmPresence", props.connection, props.managementId, `VM ${props.vmName || props.vmId}`, props.vmId)) return;
     await withHypervisor(props, "destroy VM on delete", async (hv, ctx) => {
       const vm = await hv.findVm({ id: props.vmId, node: props.node || undefined }, ctx);
       if (vm) await destroy(hv, vm, props.vmId, ctx);
@@ -76,7 +85,7 @@ export const presenceProvider: pulumi.dynamic.ResourceProvider = {
 async function reconcile(hv: Hypervisor, inputs: PresenceInputs, olds: PresenceOutputs | undefined, ctx: OperationContext): Promise<PresenceOutputs> {
   const vm = await hv.findVm(inputs.vm, ctx);
   if (inputs.present) {
-    if (vm) return outputs(inputs, vm, olds?.vmId === vm.id ? olds.created : false);
+    if (vm) return outputs(inputs, vm, olds?.vmId === vm.id ? olds.created : false, managementIdOf(olds));
     if (!inputs.cloneFrom) {
       throw new HypervisorError(`no VM with ${inputs.vm.name ? `name "${inputs.vm.name}"` : `id ${inputs.vm.id}`} exists, and no cloneFrom says how to make one`, {
         kind: "not-found",
@@ -91,10 +100,10 @@ async function reconcile(hv: Hypervisor, inputs: PresenceInputs, olds: PresenceO
       { name: inputs.vm.name!, id: inputs.vm.id, full: inputs.cloneFrom.full, targetNode: inputs.cloneFrom.targetNode, pool: inputs.cloneFrom.pool },
       ctx,
     );
-    return outputs(inputs, clone, true);
+    return outputs(inputs, clone, true, managementIdOf(olds));
   }
   if (vm) await destroy(hv, vm, olds?.exists ? olds.vmId : undefined, ctx);
-  return outputs(inputs, undefined, false);
+  return outputs(inputs, undefined, false, managementIdOf(olds));
 }
 
 /**
@@ -118,6 +127,15 @@ async function destroy(hv: Hypervisor, vm: VmInfo, expectedId: string | undefine
   await hv.destroyVm(vm, ctx);
 }
 
-function outputs(inputs: PresenceInputs, vm: VmInfo | undefined, created: boolean): PresenceOutputs {
-  return { ...inputs, exists: vm !== undefined, vmId: vm?.id ?? "", vmName: vm?.name ?? "", node: vm?.node ?? "", created: vm ? created : false };
+function outputs(inputs: PresenceInputs, vm: VmInfo | undefined, created: boolean, managementId: string | undefined): PresenceOutputs {
+  return {
+    ...inputs,
+    exists: vm !== undefined,
+    vmId: vm?.id ?? "",
+    vmName: vm?.name ?? "",
+    node: vm?.node ?? "",
+    ...(vm?.aliases && { vmAliases: vm.aliases }),
+    created: vm ? created : false,
+    ...(managementId && { managementId }),
+  };
 }

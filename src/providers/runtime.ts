@@ -49,6 +49,11 @@ export function currentConnections(): Connections {
   return connections;
 }
 
+/** Whether two connection names reach the same hypervisor, for diff. */
+export function sameConnection(a: string, b: string): boolean {
+  return currentConnections().sameTarget(a, b);
+}
+
 /** For tests and the program side: replace the connections (closing the old drivers). */
 export async function resetConnections(next?: Connections): Promise<void> {
   await connections?.close();

@@ -90,6 +90,22 @@ describe("VmSnapshot on Proxmox", () => {
     expect(sim.vms.get(100)!.snapshots.has("keep")).toBe(true);
   });
 
+  it("keeps an adopted snapshot on destroy unless deleteOnDestroy: true is said, and older state's default true too", async () => {
+    const vm = sim.vms.get(100)!;
+    vm.snapshots.set("theirs", { name: "theirs", description: "", snaptime: 1, vmstate: false });
+    const kept = await snapshot.create(await checked({ vm: { id: 100 }, name: "theirs" }));
+    expect(kept.outs.adopted).toBe(true);
+    await snapshot.delete!(kept.id, kept.outs);
+    expect(vm.snapshots.has("theirs")).toBe(true);
+    // State of an earlier version: deleteOnDestroy was true by default, so true says nothing.
+    const { outputsVersion: _v, ...legacy } = { ...kept.outs, deleteOnDestroy: true };
+    await snapshot.delete!(kept.id, legacy);
+    expect(vm.snapshots.has("theirs")).toBe(true);
+    const told = await snapshot.create(await checked({ vm: { id: 100 }, name: "theirs", deleteOnDestroy: true }));
+    await snapshot.delete!(told.id, told.outs);
+    expect(vm.snapshots.has("theirs")).toBe(false);
+  });
+
   it("refuses in check a name Proxmox would refuse", async () => {
     const r = await snapshot.check!({}, { connection: "lab", vm: { id: 100 }, name: "9lives" });
     expect(r.failures).toEqual([{ property: "name", reason: expect.stringMatching(/starting with a letter/) }]);

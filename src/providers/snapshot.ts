@@ -2,12 +2,14 @@ import type * as pulumi from "@pulumi/pulumi";
 import { HypervisorError } from "../core/errors";
 import { describeVm, type Hypervisor, type OperationContext, type SnapshotInfo, type VmInfo } from "../hypervisors";
 import { checkInputs } from "./check";
-import { changedFields, diffInputs, selectsSameVm } from "./diff";
+import { diffInputs } from "./diff";
 import { snapshotInputsSchema, type SnapshotInputs } from "./inputs";
-import { currentConnections, withHypervisor } from "./runtime";
+import { currentConnections, sameConnection, withHypervisor } from "./runtime";
+import { claim, claimedByAnother, managementIdOf } from "./claims";
 import { requireVm, storedSelector } from "./lookup";
 import { capabilityFailures } from "./capabilities";
 import { isUnknown } from "./unknown";
+import { log } from "../core/log";
 
 export interface SnapshotOutputs extends SnapshotInputs {
   snapshotId: string;
@@ -15,8 +17,31 @@ export interface SnapshotOutputs extends SnapshotInputs {
   vmId: string;
   vmName: string;
   node: string;
+  /** Other ids of the same VM (vSphere moref). */
+  vmAliases?: string[];
   /** True when the snapshot existed before and this resource took it over (e.g. a retried `up`). */
   adopted: boolean;
+  /** This resource's own mark (see claims.ts). */
+  managementId?: string;
+  /**
+   * 2 since adopted snapshots are kept on destroy unless `deleteOnDestroy: true` was given. State
+   * without it was written when `deleteOnDestroy` defaulted to true, so its `true` may not be the
+   * user's word.
+   */
+  outputsVersion?: number;
+}
+
+const OUTPUTS_VERSION = 2;
+
+/**
+ * Whether `pulumi destroy` deletes the snapshot. What this resource took, yes, unless told no.
+ * What it found there and adopted belongs to someone else (a person, another stack): only when
+ * told yes, in so many words. A `true` in older state may be the old default, so it keeps.
+ */
+export function snapshotDeletedOnDestroy(props: Pick<SnapshotOutputs, "deleteOnDestroy" | "adopted" | "outputsVersion">): boolean {
+  if (props.deleteOnDestroy === false) return false;
+  if (!props.adopted) return true;
+  return props.deleteOnDestroy === true && (props.outputsVersion ?? 1) >= OUTPUTS_VERSION;
 }
 
 const rules = {
@@ -35,13 +60,11 @@ export const snapshotProvider: pulumi.dynamic.ResourceProvider = {
   },
 
   async diff(_id, olds: SnapshotOutputs, news) {
-    const result = diffInputs(olds as never, news, rules);
+    const result = diffInputs(olds as never, news, rules, sameConnection);
     // A replacement that keeps the name on the same VM must remove the old snapshot first:
     // names are unique on Proxmox, and elsewhere the new one would be adopted as the old one.
-    const renamed =
-      changedFields(olds as never, news, ["connection", "name"]).length > 0 ||
-      (changedFields(olds as never, news, ["vm"]).length > 0 && !selectsSameVm(olds as never, news.vm));
-    return result.replaces?.length && !renamed ? { ...result, deleteBeforeReplace: true } : result;
+    const elsewhere = result.replaces.some((f) => f !== "includeMemory");
+    return result.replaces.length && !elsewhere ? { ...result, deleteBeforeReplace: true } : result;
   },
 
   async create(inputs: SnapshotInputs) {
@@ -54,10 +77,14 @@ export const snapshotProvider: pulumi.dynamic.ResourceProvider = {
         if (description !== existing.description) await hv.updateSnapshotDescription(vm, existing.id, description, ctx);
         // The outputs record the description as it is now, else the next diff would show a change that was made.
         const adopted = { ...existing, description };
-        return { id: `${hv.connection}/${vm.id}/${existing.id}`, outs: outputs(inputs, vm, adopted, true) };
+        const mark = managementIdOf();
+        claim("VmSnapshot", inputs.connection, mark, vm.id, existing.id);
+        return { id: `${hv.connection}/${vm.id}/${existing.id}`, outs: outputs(inputs, vm, adopted, true, mark) };
       }
       const snap = await hv.createSnapshot(vm, { name: inputs.name, description: inputs.description, includeMemory: inputs.includeMemory }, ctx);
-      return { id: `${hv.connection}/${vm.id}/${snap.id}`, outs: outputs(inputs, vm, snap, false) };
+      const mark = managementIdOf();
+      claim("VmSnapshot", inputs.connection, mark, vm.id, snap.id);
+      return { id: `${hv.connection}/${vm.id}/${snap.id}`, outs: outputs(inputs, vm, snap, false, mark) };
     });
   },
 
@@ -65,13 +92,15 @@ export const snapshotProvider: pulumi.dynamic.ResourceProvider = {
     return withHypervisor(news, `snapshot ${news.name}`, async (hv, ctx) => {
       const vm = await requireVm(hv, storedSelector(olds), ctx, `update snapshot ${news.name}`);
       const snap = await requireSnapshot(hv, vm, olds.snapshotId, ctx);
+      const mark = managementIdOf(olds);
+      claim("VmSnapshot", news.connection, mark, vm.id, snap.id);
       if ((news.description ?? "") !== snap.description) await hv.updateSnapshotDescription(vm, snap.id, news.description ?? "", ctx);
       // Like a Terraform trigger: changing a value that was set rolls back; adding or removing it does not.
       if (olds.rollbackTrigger !== undefined && news.rollbackTrigger !== undefined && olds.rollbackTrigger !== news.rollbackTrigger) {
         ctx.progress?.(`${describeVm(vm)}: rolling back to snapshot "${snap.name}" (rollbackTrigger changed)`);
         await hv.revertToSnapshot(vm, snap.id, ctx);
       }
-      return { outs: outputs(news, vm, { ...snap, description: news.description ?? "" }, olds.adopted) };
+      return { outs: outputs(news, vm, { ...snap, description: news.description ?? "" }, olds.adopted, mark) };
     });
   },
 
@@ -82,12 +111,16 @@ export const snapshotProvider: pulumi.dynamic.ResourceProvider = {
       const snap = (await hv.listSnapshots(vm, ctx)).find((s) => s.id === props.snapshotId);
       // Deleted outside Pulumi: report it gone, so that the next `up` takes it again.
       if (!snap) return {};
-      return { id, props: outputs(props, vm, snap, props.adopted) };
+      return { id, props: outputs(props, vm, snap, props.adopted, props.managementId) };
     });
   },
 
   async delete(_id, props: SnapshotOutputs) {
-    if (props.deleteOnDestroy === false) return;
+    if (!snapshotDeletedOnDestroy(props)) {
+      if (props.deleteOnDestroy !== false) log.info(`snapshot "${props.name}" of VM ${props.vmName || props.vmId} was there before this stack adopted it; kept (set deleteOnDestroy: true to delete it on destroy)`);
+      return;
+    }
+    if (claimedByAnother("VmSnapshot", props.connection, props.managementId, `snapshot "${props.name}"`, props.vmId, props.snapshotId)) return;
     await withHypervisor(props, `delete snapshot ${props.name}`, async (hv, ctx) => {
       const vm = await hv.findVm(storedSelector(props), ctx);
       if (!vm) return;
@@ -120,7 +153,7 @@ async function requireSnapshot(hv: Hypervisor, vm: VmInfo, id: string, ctx: Oper
   });
 }
 
-function outputs(inputs: SnapshotInputs, vm: VmInfo, snap: SnapshotInfo, adopted: boolean): SnapshotOutputs {
+function outputs(inputs: SnapshotInputs, vm: VmInfo, snap: SnapshotInfo, adopted: boolean, managementId: string | undefined): SnapshotOutputs {
   const { description: _given, ...rest } = inputs;
   // No description asked for and none there: the key is left out, not set to undefined, which the
   // provider host cannot send back to the engine ("Unexpected struct type").
@@ -133,6 +166,9 @@ function outputs(inputs: SnapshotInputs, vm: VmInfo, snap: SnapshotInfo, adopted
     vmId: vm.id,
     vmName: vm.name,
     node: vm.node ?? "",
+    ...(vm.aliases && { vmAliases: vm.aliases }),
     adopted,
+    ...(managementId && { managementId }),
+    outputsVersion: OUTPUTS_VERSION,
   };
 }

@@ -205,6 +205,7 @@ function recordOf(vim: Vim, o: ObjectContent): VmRecord {
       node: host ? vim.cache.hostNames.get(host.value) ?? host.value : undefined,
       state: connected ? POWER_STATES[text("runtime.powerState") ?? ""] ?? "unknown" : "unknown",
       template: text("config.template") === "true",
+      ...(id !== o.obj.value && { aliases: [o.obj.value] }),
     },
   };
 }
