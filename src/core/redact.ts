@@ -28,5 +28,8 @@ export function redactError(e: unknown): Error {
   const out = new Error(clean);
   out.name = err.name;
   out.stack = redact(err.stack ?? clean);
+  // A partial failure's record of what exists (id, properties) must reach the provider host.
+  const partial = err as Error & { id?: unknown; properties?: unknown; reasons?: unknown };
+  if (partial.id !== undefined) Object.assign(out, { id: partial.id, properties: partial.properties, reasons: Array.isArray(partial.reasons) ? partial.reasons.map((r) => redact(String(r))) : undefined });
   return out;
 }

@@ -5,6 +5,7 @@ import { describeVm, type Hypervisor, type ObservedState, type OperationContext,
 import { checkInputs } from "./check";
 import { currentConnections, sameConnection, withHypervisor } from "./runtime";
 import { claim, claimedByAnother, managementIdOf } from "./claims";
+import { PartialFailure } from "./partialFailure";
 import { diffInputs } from "./diff";
 import { powerStateInputsSchema, type PowerStateInputs } from "./inputs";
 import { converge, stopVm } from "./power";
@@ -41,8 +42,11 @@ export const powerStateProvider: pulumi.dynamic.ResourceProvider = {
     );
   },
 
-  async diff(_id, olds, news) {
-    return diffInputs(olds, news, rules, sameConnection);
+  async diff(_id, olds: PowerStateOutputs, news) {
+    const result = diffInputs(olds as never, news, rules, sameConnection);
+    // Running but without the address waitForIp asks for (an earlier up timed out waiting): not there yet.
+    const noAddressYet = news.state === "running" && news.waitForIp === true && olds.state === "running" && !(olds.ipAddresses ?? []).length;
+    return noAddressYet && !result.changes ? { ...result, changes: true } : result;
   },
 
   async create(inputs: PowerStateInputs) {
@@ -52,20 +56,22 @@ export const powerStateProvider: pulumi.dynamic.ResourceProvider = {
       const initialState = vm.state;
       const mark = managementIdOf();
       claim("VmPowerState", inputs.connection, mark, vm.id);
-      const after = await apply(hv, vm, inputs, false, ctx);
-      return { id: `${hv.connection}/${after.vm.id}`, outs: outputs(inputs, after.vm, after.ips, initialState, mark) };
+      const id = `${hv.connection}/${vm.id}`;
+      const after = await apply(hv, vm, inputs, false, ctx, (now, e) => new PartialFailure(e, id, outputs(inputs, now, [], initialState, mark), inputs));
+      return { id, outs: outputs(inputs, after.vm, after.ips, initialState, mark) };
     });
   },
 
-  async update(_id, olds: PowerStateOutputs, news: PowerStateInputs) {
+  async update(id, olds: PowerStateOutputs, news: PowerStateInputs) {
     return withHypervisor(news, `power state ${news.state}`, async (hv, ctx) => {
       const vm = await requireVm(hv, storedSelector(olds), ctx, `set power state ${news.state}`);
       const mark = managementIdOf(olds);
       claim("VmPowerState", news.connection, mark, vm.id);
       // Like a Terraform trigger: changing a value that was set resets; adding or removing it does not.
       const reset = olds.resetTrigger !== undefined && news.resetTrigger !== undefined && olds.resetTrigger !== news.resetTrigger;
-      const after = await apply(hv, vm, news, reset, ctx);
-      return { outs: outputs(news, after.vm, after.ips, olds.initialState ?? vm.state, mark) };
+      const initialState = olds.initialState ?? vm.state;
+      const after = await apply(hv, vm, news, reset, ctx, (now, e) => new PartialFailure(e, id, outputs(news, now, [], initialState, mark), news));
+      return { outs: outputs(news, after.vm, after.ips, initialState, mark) };
     });
   },
 
@@ -105,17 +111,24 @@ async function apply(
   inputs: PowerStateInputs,
   resetRequested: boolean,
   ctx: OperationContext,
+  partly: (reached: VmInfo, cause: unknown) => Error,
 ): Promise<{ vm: VmInfo; ips: string[] }> {
   const wasRunning = vm.state === "running";
   let now = await converge(hv, vm, inputs.state, stopOptions(inputs), ctx);
-  // A VM that was just started needs no reset; one that kept running gets the reset asked for.
-  if (resetRequested && inputs.state === "running" && wasRunning) {
-    ctx.progress?.(`${describeVm(now)}: reset (resetTrigger changed)`);
-    await hv.reset(now, ctx);
-    now = (await hv.findVm({ id: now.id, node: now.node }, ctx)) ?? now;
+  try {
+    // A VM that was just started needs no reset; one that kept running gets the reset asked for.
+    if (resetRequested && inputs.state === "running" && wasRunning) {
+      ctx.progress?.(`${describeVm(now)}: reset (resetTrigger changed)`);
+      await hv.reset(now, ctx);
+      now = (await hv.findVm({ id: now.id, node: now.node }, ctx)) ?? now;
+    }
+    const ips = inputs.state === "running" && inputs.waitForIp ? await waitForIp(hv, now, ctx) : [];
+    return { vm: now, ips };
+  } catch (e) {
+    // The state was reached (a VM started) before the rest failed: the state must say so, or
+    // onDelete: restore would later take the started VM for the state it had before.
+    throw partly(now, e);
   }
-  const ips = inputs.state === "running" && inputs.waitForIp ? await waitForIp(hv, now, ctx) : [];
-  return { vm: now, ips };
 }
 
 /**
