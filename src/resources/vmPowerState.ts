@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { providerShim } from "./providerShim";
+import { vmSecrecy } from "./vmSecrecy";
 import type { CommonArgs, PowerStateName } from "./args";
 
 export interface VmPowerStateArgs extends CommonArgs {
@@ -26,11 +27,12 @@ export class VmPowerState extends pulumi.dynamic.Resource {
   declare readonly ipAddresses: pulumi.Output<string[]>;
 
   constructor(name: string, args: VmPowerStateArgs, opts?: pulumi.CustomResourceOptions) {
+    const secrecy = vmSecrecy(args.vm, opts);
     super(
       providerShim("VmPowerState"),
       name,
-      { vmId: undefined, vmName: undefined, node: undefined, ipAddresses: undefined, ...args },
-      opts,
+      { vmId: secrecy.settled, vmName: undefined, node: undefined, ipAddresses: undefined, ...args },
+      secrecy.opts,
       "hypervisor",
       "VmPowerState",
     );

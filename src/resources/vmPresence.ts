@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { providerShim } from "./providerShim";
+import { vmSecrecy } from "./vmSecrecy";
 import type { CommonArgs } from "./args";
 
 export interface CloneSourceArgs {
@@ -31,11 +32,12 @@ export class VmPresence extends pulumi.dynamic.Resource {
   declare readonly created: pulumi.Output<boolean>;
 
   constructor(name: string, args: VmPresenceArgs, opts?: pulumi.CustomResourceOptions) {
+    const secrecy = vmSecrecy(args.vm, opts);
     super(
       providerShim("VmPresence"),
       name,
-      { exists: undefined, vmId: undefined, vmName: undefined, node: undefined, created: undefined, ...args },
-      opts,
+      { exists: undefined, vmId: secrecy.settled, vmName: undefined, node: undefined, created: undefined, ...args },
+      secrecy.opts,
       "hypervisor",
       "VmPresence",
     );

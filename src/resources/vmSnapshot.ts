@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { providerShim } from "./providerShim";
+import { vmSecrecy } from "./vmSecrecy";
 import type { CommonArgs } from "./args";
 
 export interface VmSnapshotArgs extends CommonArgs {
@@ -18,8 +19,18 @@ export class VmSnapshot extends pulumi.dynamic.Resource {
   declare readonly snapshotId: pulumi.Output<string>;
   declare readonly createdAt: pulumi.Output<string>;
   declare readonly vmId: pulumi.Output<string>;
+  declare readonly vmName: pulumi.Output<string>;
+  declare readonly node: pulumi.Output<string>;
 
   constructor(name: string, args: VmSnapshotArgs, opts?: pulumi.CustomResourceOptions) {
-    super(providerShim("VmSnapshot"), name, { snapshotId: undefined, createdAt: undefined, vmId: undefined, ...args }, opts, "hypervisor", "VmSnapshot");
+    const secrecy = vmSecrecy(args.vm, opts);
+    super(
+      providerShim("VmSnapshot"),
+      name,
+      { snapshotId: undefined, createdAt: undefined, vmId: secrecy.settled, vmName: undefined, node: undefined, ...args },
+      secrecy.opts,
+      "hypervisor",
+      "VmSnapshot",
+    );
   }
 }

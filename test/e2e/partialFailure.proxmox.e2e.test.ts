@@ -42,7 +42,7 @@ describe("a VM started whose guest reports no address in time", () => {
   test("the next up waits for the address again, without starting anything", async () => {
     // The guest has finished booting: its agent answers now.
     sim.configure({ agentStartupMs: 0 });
-    sim.vms.get(103)!.agentReadyAt = 0;
+    (sim.vms.get(103) as unknown as { agentReadyAt: number }).agentReadyAt = 0;
     const before = { ...sim.counters.tasksStarted };
     const result = await stack.up();
     expect(result.summary.errors).toEqual([]);
