@@ -123,6 +123,8 @@ export interface Hypervisor {
   /** Creates a snapshot; never creates two, even when an answer is lost (looks before re-sending). */
   createSnapshot(vm: VmInfo, req: CreateSnapshotRequest, ctx: OperationContext): Promise<SnapshotInfo>;
   updateSnapshotDescription(vm: VmInfo, snapshotId: string, description: string, ctx: OperationContext): Promise<void>;
+  /** Gives the snapshot its name back after someone renamed it (vSphere, VirtualBox; on Proxmox the name is the id and cannot change). */
+  renameSnapshot(vm: VmInfo, snapshotId: string, name: string, ctx: OperationContext): Promise<void>;
   /** Returns the VM to the snapshot; with a memory snapshot the VM runs again as it did. */
   revertToSnapshot(vm: VmInfo, snapshotId: string, ctx: OperationContext): Promise<void>;
   deleteSnapshot(vm: VmInfo, snapshotId: string, ctx: OperationContext): Promise<void>;

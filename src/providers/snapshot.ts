@@ -13,6 +13,8 @@ import { log } from "../core/log";
 
 export interface SnapshotOutputs extends SnapshotInputs {
   snapshotId: string;
+  /** The name the snapshot has on the hypervisor, as last seen: another than `name` when it was renamed outside Pulumi. */
+  snapshotName?: string;
   createdAt: string;
   vmId: string;
   vmName: string;
@@ -64,7 +66,10 @@ export const snapshotProvider: pulumi.dynamic.ResourceProvider = {
     // A replacement that keeps the name on the same VM must remove the old snapshot first:
     // names are unique on Proxmox, and elsewhere the new one would be adopted as the old one.
     const elsewhere = result.replaces.some((f) => f !== "includeMemory");
-    return result.replaces.length && !elsewhere ? { ...result, deleteBeforeReplace: true } : result;
+    if (result.replaces.length && !elsewhere) return { ...result, deleteBeforeReplace: true };
+    // Renamed outside Pulumi (vSphere, VirtualBox): drift, which update mends by renaming it back.
+    const renamedOutside = olds.snapshotName !== undefined && !isUnknown(news.name) && olds.snapshotName !== news.name;
+    return renamedOutside && !result.changes ? { ...result, changes: true } : result;
   },
 
   async create(inputs: SnapshotInputs) {
@@ -92,6 +97,10 @@ export const snapshotProvider: pulumi.dynamic.ResourceProvider = {
     return withHypervisor(news, `snapshot ${news.name}`, async (hv, ctx) => {
       const vm = await requireVm(hv, storedSelector(olds), ctx, `update snapshot ${news.name}`);
       const snap = await requireSnapshot(hv, vm, olds.snapshotId, ctx);
+      if (snap.name !== news.name) {
+        ctx.progress?.(`${describeVm(vm)}: snapshot ${snap.id} was renamed to "${snap.name}" outside Pulumi; naming it "${news.name}" again`);
+        await hv.renameSnapshot(vm, snap.id, news.name, ctx);
+      }
       const mark = managementIdOf(olds);
       claim("VmSnapshot", news.connection, mark, vm.id, snap.id);
       if ((news.description ?? "") !== snap.description) await hv.updateSnapshotDescription(vm, snap.id, news.description ?? "", ctx);
@@ -100,7 +109,7 @@ export const snapshotProvider: pulumi.dynamic.ResourceProvider = {
         ctx.progress?.(`${describeVm(vm)}: rolling back to snapshot "${snap.name}" (rollbackTrigger changed)`);
         await hv.revertToSnapshot(vm, snap.id, ctx);
       }
-      return { outs: outputs(news, vm, { ...snap, description: news.description ?? "" }, olds.adopted, mark) };
+      return { outs: outputs(news, vm, { ...snap, name: news.name, description: news.description ?? "" }, olds.adopted, mark) };
     });
   },
 
@@ -162,6 +171,7 @@ function outputs(inputs: SnapshotInputs, vm: VmInfo, snap: SnapshotInfo, adopted
     ...rest,
     ...description,
     snapshotId: snap.id,
+    snapshotName: snap.name,
     createdAt: snap.createdAt ?? "",
     vmId: vm.id,
     vmName: vm.name,

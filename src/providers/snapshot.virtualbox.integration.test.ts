@@ -48,6 +48,21 @@ describe.each(["local", "ssh"] as VBoxTransport[])("VmSnapshot on VirtualBox (%s
     expect(cmds.commands()).toContainEqual(["snapshot", vmOf("web").uuid, "take", "pre-upgrade", "--description", "before 2.0"]);
   });
 
+  it("sees a snapshot renamed outside Pulumi as drift and names it back in place on update", async () => {
+    const inputs = await checked({ vm: { name: "web" }, name: "pre-upgrade" });
+    const r = await snapshot.create(inputs);
+    await byHand(v.sim, "snapshot", "web", "edit", String(r.outs.snapshotId), "--name", "renamed");
+    const read = await snapshot.read!(r.id, r.outs);
+    expect(read.props).toMatchObject({ name: "pre-upgrade", snapshotName: "renamed" });
+    const diff = await snapshot.diff!(r.id, read.props, inputs);
+    expect(diff).toMatchObject({ changes: true, replaces: [] });
+    const cmds = markCommands(v.sim);
+    const updated = await snapshot.update!(r.id, read.props, inputs);
+    expect(cmds.commands()).toContainEqual(["snapshot", vmOf("web").uuid, "edit", r.outs.snapshotId, "--name", "pre-upgrade"]);
+    expect(snapshotsOf("web").map((s) => s.name)).toEqual(["pre-upgrade"]);
+    expect(updated.outs).toMatchObject({ snapshotName: "pre-upgrade", snapshotId: r.outs.snapshotId });
+  });
+
   it("takes a running VM's snapshot live, with its memory, and a refresh then shows no drift", async () => {
     const inputs = await checked({ vm: { name: "db" }, name: "warm", includeMemory: true });
     const cmds = markCommands(v.sim);

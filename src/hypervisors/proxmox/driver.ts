@@ -112,6 +112,13 @@ export class ProxmoxHypervisor implements Hypervisor {
     return this.op(`update snapshot ${snapshotId}`, vm, () => snapshots.updateSnapshotDescription(this.client, vm, snapshotId, description, ctx));
   }
 
+  renameSnapshot(vm: VmInfo, snapshotId: string, _name: string, _ctx: OperationContext): Promise<void> {
+    // The snapshot's name is its id (snapname): a "renamed" snapshot is another snapshot.
+    return Promise.reject(
+      new HypervisorError("Proxmox VE cannot rename a snapshot: its name is its id", { kind: "unsupported", operation: `rename snapshot ${snapshotId}`, vm: describeVm(vm) }),
+    );
+  }
+
   revertToSnapshot(vm: VmInfo, snapshotId: string, ctx: OperationContext): Promise<void> {
     return this.op(`revert to snapshot ${snapshotId}`, vm, () => snapshots.revertToSnapshot(this.client, vm, snapshotId, ctx));
   }

@@ -164,6 +164,11 @@ export class VirtualBoxHypervisor implements Hypervisor {
     return this.snapshots.describe(vm.id, normalizeUuid(snapshotId, call), description, call);
   }
 
+  async renameSnapshot(vm: VmInfo, snapshotId: string, name: string, ctx: OperationContext): Promise<void> {
+    const call = this.call(ctx, `rename snapshot ${snapshotId}`, describeVm(vm));
+    await this.vbox.renameSnapshot(vm.id, normalizeUuid(snapshotId, call), name, call);
+  }
+
   async revertToSnapshot(vm: VmInfo, snapshotId: string, ctx: OperationContext): Promise<void> {
     const call = this.call(ctx, `revert to snapshot ${snapshotId}`, describeVm(vm));
     return this.snapshots.revert(vm.id, normalizeUuid(snapshotId, call), call);

@@ -113,6 +113,10 @@ export class VBoxManage {
     await this.exec(["snapshot", uuid, "edit", snapshotUuid, "--description", description], call, { repeat: "locks" });
   }
 
+  async renameSnapshot(uuid: string, snapshotUuid: string, name: string, call: Call): Promise<void> {
+    await this.exec(["snapshot", uuid, "edit", snapshotUuid, "--name", name], call, { repeat: "locks" });
+  }
+
   /** Never repeated here: see clone.ts. */
   async cloneVm(sourceUuid: string, name: string, linkedFrom: string | undefined, call: Call): Promise<void> {
     const args = ["clonevm", sourceUuid, "--name", name, "--register"];

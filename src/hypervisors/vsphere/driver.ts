@@ -120,6 +120,10 @@ export class VsphereHypervisor implements Hypervisor {
     return this.onVm(`update snapshot ${snapshotId}`, vm, ctx, (ref, c) => snapshots.updateSnapshotDescription(this.vim, ref, snapshotId, description, c));
   }
 
+  renameSnapshot(vm: VmInfo, snapshotId: string, name: string, ctx: OperationContext): Promise<void> {
+    return this.onVm(`rename snapshot ${snapshotId}`, vm, ctx, (ref, c) => snapshots.renameSnapshot(this.vim, ref, snapshotId, name, c));
+  }
+
   revertToSnapshot(vm: VmInfo, snapshotId: string, ctx: OperationContext): Promise<void> {
     return this.onVm(`revert to snapshot ${snapshotId}`, vm, ctx, (ref, c) => snapshots.revertToSnapshot(this.vim, ref, snapshotId, c));
   }

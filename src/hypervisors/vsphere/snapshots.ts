@@ -75,6 +75,13 @@ export async function updateSnapshotDescription(vim: Vim, vm: MoRef, idOrName: s
   await vim.session.invoke("RenameSnapshot", node.ref, { description }, ctx, { idempotent: true });
 }
 
+/** Renames the snapshot (RenameSnapshot with a name, the description left as it is). Safe to repeat. */
+export async function renameSnapshot(vim: Vim, vm: MoRef, idOrName: string, name: string, ctx: UnitContext): Promise<void> {
+  const { tree, node } = await select(vim, vm, idOrName, ctx);
+  if (!node) throw notFound(idOrName, tree, ctx);
+  await vim.session.invoke("RenameSnapshot", node.ref, { name }, ctx, { idempotent: true });
+}
+
 /**
  * Reverts to the snapshot. suppressPowerOn stays unset, so the server restores the power state the
  * snapshot recorded: running again after a snapshot with memory, powered off after one without.
