@@ -27,6 +27,11 @@ export interface HypervisorErrorDetails {
   /** What the user can do about it. */
   hint?: string;
   cause?: unknown;
+  /**
+   * What the failed operation had made before it failed (a clone whose task ended OK, then the
+   * read of the new VM failed): the caller records it, so that it is not made a second time.
+   */
+  created?: { id: string; name: string; node?: string };
 }
 
 export class HypervisorError extends Error {
@@ -35,6 +40,7 @@ export class HypervisorError extends Error {
   readonly vm?: string;
   readonly code?: string | number;
   readonly hint?: string;
+  readonly created?: HypervisorErrorDetails["created"];
   /** The server's own words, kept apart so callers can re-wrap without repeating context. */
   readonly detail: string;
 
@@ -47,6 +53,12 @@ export class HypervisorError extends Error {
     this.vm = d.vm;
     this.code = d.code;
     this.hint = d.hint;
+    this.created = d.created;
+  }
+
+  /** The same error, saying what the operation had made before it failed. */
+  withCreated(created: NonNullable<HypervisorErrorDetails["created"]>): HypervisorError {
+    return new HypervisorError(this.detail, { kind: this.kind, operation: this.operation, vm: this.vm, code: this.code, hint: this.hint, cause: this.cause, created });
   }
 
   /** The same error with the operation and VM filled in where the lower layer did not know them. */
@@ -59,6 +71,7 @@ export class HypervisorError extends Error {
       code: this.code,
       hint: this.hint,
       cause: this.cause,
+      created: this.created,
     });
   }
 }

@@ -33,6 +33,21 @@ describe("VmPresence on Proxmox", () => {
     expect(byName(sim, "ci-runner-01")).toHaveLength(1);
   });
 
+  it("reports a clone made before a later read failed as a partial failure that records it as created", async () => {
+    const inputs = await checked({ vm: { name: "ci-half" }, present: true, cloneFrom: { name: "tmpl-debian" }, timeoutSeconds: 3 });
+    // Once the clone has finished, the cluster's inventory answers only errors.
+    sim.faults.errorRate = 1;
+    sim.faults.appliesTo = ({ route }) => route.startsWith("GET /cluster/resources") && byName(sim, "ci-half").some((v) => v.lock === undefined);
+    const failure = await presence.create({ ...inputs, __provider: "shim" }).then(
+      () => undefined,
+      (e: unknown) => e as Error & { id?: string; properties?: Record<string, unknown> },
+    );
+    const [clone] = byName(sim, "ci-half");
+    expect(clone).toBeDefined();
+    expect(failure?.id).toBe(`lab/${clone.vmid}`);
+    expect(failure?.properties).toMatchObject({ exists: true, created: true, vmId: String(clone.vmid), vmName: "ci-half", __provider: "shim" });
+  });
+
   it("stops and destroys a VM with present: false", async () => {
     const r = await presence.create(await checked({ vm: { name: "db-01" }, present: false, allowDestroy: true }));
     expect(r.outs).toMatchObject({ exists: false });

@@ -1,5 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
-import { HypervisorError } from "../core/errors";
+import { HypervisorError, isHypervisorError } from "../core/errors";
+import { PartialFailure } from "./partialFailure";
 import { describeVm, type Hypervisor, type OperationContext, type VmInfo } from "../hypervisors";
 import { checkInputs } from "./check";
 import { diffInputs } from "./diff";
@@ -50,7 +51,7 @@ export const presenceProvider: pulumi.dynamic.ResourceProvider = {
 
   async create(inputs: PresenceInputs) {
     return withHypervisor(inputs, inputs.present ? "ensure VM present" : "ensure VM absent", async (hv, ctx) => {
-      const outs = await reconcile(hv, inputs, undefined, ctx);
+      const outs = await reconcileRecordingClone(hv, inputs, undefined, ctx);
       if (outs.exists) claim("VmPresence", inputs.connection, outs.managementId!, outs.vmId);
       return { id: `${hv.connection}/${outs.vmId || `absent:${inputs.vm.name ?? inputs.vm.id}`}`, outs };
     });
@@ -58,7 +59,7 @@ export const presenceProvider: pulumi.dynamic.ResourceProvider = {
 
   async update(_id, olds: PresenceOutputs, news: PresenceInputs) {
     return withHypervisor(news, news.present ? "ensure VM present" : "ensure VM absent", async (hv, ctx) => {
-      const outs = await reconcile(hv, news, olds, ctx);
+      const outs = await reconcileRecordingClone(hv, news, olds, ctx);
       if (outs.exists) claim("VmPresence", news.connection, outs.managementId!, outs.vmId);
       return { outs };
     });
@@ -81,6 +82,18 @@ export const presenceProvider: pulumi.dynamic.ResourceProvider = {
     });
   },
 };
+
+/** reconcile; a clone made before a later step failed is reported as a partial failure, so that the state keeps it as this resource's. */
+async function reconcileRecordingClone(hv: Hypervisor, inputs: PresenceInputs, olds: PresenceOutputs | undefined, ctx: OperationContext): Promise<PresenceOutputs> {
+  try {
+    return await reconcile(hv, inputs, olds, ctx);
+  } catch (e) {
+    if (!isHypervisorError(e) || !e.created) throw e;
+    const made = outputs(inputs, { ...e.created, state: "unknown", template: false }, true, managementIdOf(olds));
+    claim("VmPresence", inputs.connection, made.managementId!, made.vmId);
+    throw new PartialFailure(e, `${hv.connection}/${made.vmId}`, made, inputs);
+  }
+}
 
 async function reconcile(hv: Hypervisor, inputs: PresenceInputs, olds: PresenceOutputs | undefined, ctx: OperationContext): Promise<PresenceOutputs> {
   const vm = await hv.findVm(inputs.vm, ctx);

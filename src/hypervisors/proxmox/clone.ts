@@ -81,7 +81,10 @@ export async function cloneVm(client: ProxmoxClient, source: VmInfo, req: CloneR
       baseDelayMs: 200,
     },
   );
-  const made = await findVm(client, { id: String(newid) }, undefined, ctx);
+  const created = { id: String(newid), name: req.name, node: req.targetNode ?? node };
+  const made = await findVm(client, { id: String(newid) }, undefined, ctx).catch((e: unknown) => {
+    throw isHypervisorError(e) ? e.withCreated(created) : e;
+  });
   if (!made) throw new HypervisorError(`the clone task ended OK but VM ${newid} is not in the cluster`, { kind: "server" });
   return made;
 }

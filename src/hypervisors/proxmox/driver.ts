@@ -158,5 +158,5 @@ export class ProxmoxHypervisor implements Hypervisor {
 export function inContext(e: HypervisorError, operation: string, vm?: string): HypervisorError {
   if (e.operation === operation && (e.vm || !vm)) return e;
   const detail = e.operation && e.operation !== operation ? `${e.operation}: ${e.detail}` : e.detail;
-  return new HypervisorError(detail, { kind: e.kind, operation, vm: e.vm ?? vm, code: e.code, hint: e.hint, cause: e });
+  return new HypervisorError(detail, { kind: e.kind, operation, vm: e.vm ?? vm, code: e.code, hint: e.hint, cause: e, created: e.created });
 }

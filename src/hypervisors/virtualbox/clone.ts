@@ -58,7 +58,10 @@ export async function cloneVm(vbox: VBoxManage, sourceUuid: string, req: CloneRe
     },
     (e) => isHypervisorError(e, "locked") || (uncertain && (isHypervisorError(e, "timeout") || isHypervisorError(e, "transport"))),
   );
-  return vbox.showVmInfo(uuid, call);
+  return vbox.showVmInfo(uuid, call).catch((e: unknown) => {
+    // The clone is registered: said, so that it is recorded, not made again.
+    throw isHypervisorError(e) ? e.withCreated({ id: uuid, name: req.name }) : e;
+  });
 }
 
 /** The UUID of the (first) VM with exactly this name. */

@@ -49,8 +49,14 @@ export async function cloneVm(vim: Vim, source: MoRef, req: CloneRequest, ctx: U
     try {
       const { result } = await runTask(vim, "CloneVM_Task", source, { folder: placement.folder, name: req.name, spec }, ctx);
       const created = refOf(result);
-      const record = created && (await readVm(vim, created, ctx));
-      if (!record) throw new HypervisorError("the clone task succeeded but the new VM cannot be read", { kind: "server" });
+      const made = created && { id: created.value, name: req.name };
+      const record =
+        created &&
+        (await readVm(vim, created, ctx).catch((e: unknown) => {
+          // The clone exists (its moref is an id findVm takes): said, so that it is recorded, not made again.
+          throw e instanceof HypervisorError && made ? e.withCreated(made) : e;
+        }));
+      if (!record) throw new HypervisorError("the clone task succeeded but the new VM cannot be read", { kind: "server", created: made });
       return record;
     } catch (e) {
       const busy = isFault(e, "TaskInProgress");
