@@ -6,5 +6,7 @@ module.exports = {
   testMatch: ["**/*.test.ts"],
   transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json", isolatedModules: true }] },
   testTimeout: 60000,
-  reporters: ["default", "<rootDir>/test/summaryReporter.js"],
+  // Every file's Proxmox requests and simulator answers are checked against the PVE schema after it ran.
+  setupFilesAfterEnv: ["<rootDir>/test/support/proxmoxConformance.ts"],
+  reporters: ["default", "<rootDir>/test/conformanceReporter.js", "<rootDir>/test/summaryReporter.js"],
 };

@@ -198,10 +198,11 @@ async function proxmoxBackend(ctx: BenchContext): Promise<Backend> {
       vms: (n) => benchmarkVms(reader, n, (a, b) => Number(a.id) - Number(b.id)),
       // Find the VM's node (create knows only its id), read its state, act, confirm the state after;
       // task polls as many as the wait takes; one ticket for the whole run.
-      needed: (n) => ({
+      needed: (n, vms) => ({
         "GET /cluster/resources": n,
         "GET /nodes/{node}/qemu/{vmid}/status/current": 2 * n,
-        "POST /nodes/{node}/qemu/{vmid}/status/{action}": n,
+        "POST /nodes/{node}/qemu/{vmid}/status/start": vms.filter((v) => v.state !== "running").length,
+        "POST /nodes/{node}/qemu/{vmid}/status/stop": vms.filter((v) => v.state === "running").length,
         "POST /access/ticket": 1,
       }),
       counters: () => worker.counters(),

@@ -1,4 +1,5 @@
 import { Agent, fetch } from "undici";
+import { USER_AGENT } from "../../core/userAgent";
 import { HypervisorError, isHypervisorError } from "../../core/errors";
 import { Limiter } from "../../core/limit";
 import { warnOnce } from "../../core/log";
@@ -190,7 +191,7 @@ export class ProxmoxClient {
       headers = { ...headers, "Content-Type": "application/x-www-form-urlencoded" };
     }
     try {
-      const res = await fetch(url, { method, headers: { Accept: "application/json", ...headers }, body, signal, dispatcher: this.agent });
+      const res = await fetch(url, { method, headers: { Accept: "application/json", "User-Agent": USER_AGENT, ...headers }, body, signal, dispatcher: this.agent });
       return { status: res.status, statusText: res.statusText, body: await res.text() };
     } catch (e) {
       if (signal.aborted) {

@@ -129,10 +129,11 @@ describe("finding VMs", () => {
     expect(e.kind).toBe("invalid-input");
   });
 
-  it("passes a hostile clone name to the server literally, which refuses it by parameter", async () => {
+  it("refuses a clone name that is no DNS name before sending anything, as Proxmox would refuse it", async () => {
     const e = await hypervisorError(d.cloneVm(await vm(9000), { name: 'a&b<c>"d\'' }, opContext()));
     expect(e.kind).toBe("invalid-input");
-    expect(e.message).toMatch(/Parameter verification failed\. \(name: /);
+    expect(e.message).toMatch(/cannot be a Proxmox VM name: it must be a DNS name/);
+    expect(sim.counters.byRoute["POST /nodes/{node}/qemu/{vmid}/clone"]).toBeUndefined();
     expect(sim.vms.size).toBe(6);
   });
 });

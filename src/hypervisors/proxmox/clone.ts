@@ -15,6 +15,9 @@ async function nextId(client: ProxmoxClient, ctx: OperationContext): Promise<num
   return parseVmid(String(await client.get<number | string>(api`/cluster/nextid`, undefined, ctx)));
 }
 
+/** A Proxmox VM name is a DNS name (format dns-name): labels of letters, digits and inner hyphens, joined by dots. */
+const DNS_NAME = /^([a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?\.)*[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?$/;
+
 /** The proposed id went to another VM between nextid and our clone: take another one. */
 class IdTaken extends Error {}
 
@@ -25,6 +28,9 @@ class IdTaken extends Error {}
  * clone, waited for until its clone lock clears; sending again happens only when there is none.
  */
 export async function cloneVm(client: ProxmoxClient, source: VmInfo, req: CloneRequest, ctx: OperationContext): Promise<VmInfo> {
+  if (!DNS_NAME.test(req.name)) {
+    throw new HypervisorError(`"${req.name}" cannot be a Proxmox VM name: it must be a DNS name (letters, digits and hyphens, in labels joined by dots)`, { kind: "invalid-input" });
+  }
   const wanted = req.id !== undefined ? parseVmid(req.id) : undefined;
   const node = await nodeOf(client, source, ctx);
   if (await awaitClonesUnderWay(client, node, source, ctx)) {

@@ -42,6 +42,12 @@ export function snapshotNameProblem(name: string): string | undefined {
   return undefined;
 }
 
+/** A name no Proxmox snapshot can have is refused here: the server would only refuse the request. */
+function requireSnapshotName(name: string): void {
+  const problem = snapshotNameProblem(name);
+  if (problem) throw new HypervisorError(`snapshot name "${name}" ${problem}`, { kind: "invalid-input" });
+}
+
 async function entries(client: ProxmoxClient, node: string, vm: VmInfo, ctx: OperationContext): Promise<SnapshotEntry[]> {
   const all = await client.get<SnapshotEntry[]>(api`/nodes/${node}/qemu/${vm.id}/snapshot`, undefined, ctx);
   return all.filter((e) => e.name !== CURRENT);
@@ -86,8 +92,7 @@ function busyWithSnapshot(vm: VmInfo): HypervisorError {
  * having landed late.
  */
 export async function createSnapshot(client: ProxmoxClient, vm: VmInfo, req: CreateSnapshotRequest, ctx: OperationContext): Promise<SnapshotInfo> {
-  const problem = snapshotNameProblem(req.name);
-  if (problem) throw new HypervisorError(`snapshot name "${req.name}" ${problem}`, { kind: "invalid-input" });
+  requireSnapshotName(req.name);
   const node = await nodeOf(client, vm, ctx);
   if ((await entry(client, node, vm, req.name, ctx))?.snapstate === PREPARING) {
     ctx.progress?.(`${describeVm(vm)}: snapshot ${req.name} is being made already; waiting for it`);
@@ -141,6 +146,7 @@ export async function createSnapshot(client: ProxmoxClient, vm: VmInfo, req: Cre
 
 /** Sets a snapshot's description; after a lost answer, looks whether it already reads so before sending again. */
 export async function updateSnapshotDescription(client: ProxmoxClient, vm: VmInfo, name: string, description: string, ctx: OperationContext): Promise<void> {
+  requireSnapshotName(name);
   const node = await nodeOf(client, vm, ctx);
   let answerLost = false;
   await retry(
@@ -166,6 +172,7 @@ export async function updateSnapshotDescription(client: ProxmoxClient, vm: VmInf
  * again, which ends in the same state: the snapshot's.
  */
 export async function revertToSnapshot(client: ProxmoxClient, vm: VmInfo, name: string, ctx: OperationContext): Promise<void> {
+  requireSnapshotName(name);
   const node = await nodeOf(client, vm, ctx);
   let answerLost = false;
   await retry(
@@ -189,6 +196,7 @@ export async function revertToSnapshot(client: ProxmoxClient, vm: VmInfo, name: 
 
 /** Deletes a snapshot; one that does not exist (any more) is deleted already. */
 export async function deleteSnapshot(client: ProxmoxClient, vm: VmInfo, name: string, ctx: OperationContext): Promise<void> {
+  requireSnapshotName(name);
   const node = await nodeOf(client, vm, ctx);
   let answerLost = false;
   await retry(

@@ -141,8 +141,22 @@ describe("Proxmox simulator: authentication", () => {
     expect((await ro.request("GET", "/nodes/pve1/qemu/100/status/current")).status).toBe(200);
     const a = await ro.request("POST", "/nodes/pve1/qemu/100/status/stop");
     expect(a).toMatchObject({ status: 403, statusText: "Permission check failed (/vms/100, VM.PowerMgmt)" });
-    expect((await ro.request("GET", "/nodes/pve1/qemu/100/agent/network-get-interfaces")).statusText).toBe("Permission check failed (/vms/100, VM.Monitor)");
+    expect((await ro.request("GET", "/nodes/pve1/qemu/100/agent/network-get-interfaces")).statusText).toBe(
+      "Permission check failed (/vms/100, VM.GuestAgent.Audit|VM.GuestAgent.Unrestricted)",
+    );
     expect(sim.vms.get(100)!.status).toBe("running");
+  });
+
+  it("asks PVE 8's VM.Monitor for the guest agent when it plays PVE 8", async () => {
+    const pve8 = await startQuickSim({ pveVersion: "8.4.14" });
+    const ro = TestClient.token(pve8, pve8.readonlyApiToken);
+    try {
+      expect((await ro.request("GET", "/version")).body.data).toMatchObject({ version: "8.4.14", release: "8.4" });
+      expect((await ro.request("GET", "/nodes/pve1/qemu/100/agent/network-get-interfaces")).statusText).toBe("Permission check failed (/vms/100, VM.Monitor)");
+    } finally {
+      await ro.close();
+      await pve8.close();
+    }
   });
 
   it("makes every ticket invalid at once with faults.expireTickets(), tokens unaffected", async () => {

@@ -43,10 +43,14 @@ describe("sim:proxmox command line", () => {
     beforeAll(() => {
       // Plain JavaScript from the sources, as build:tools makes it, without touching the shared build/ folder.
       dir = mkdtempSync(join(tmpdir(), "sim-cli-"));
-      for (const sub of ["proxmox", "tls"]) {
+      for (const sub of ["proxmox", "proxmox/schema", "tls"]) {
         mkdirSync(join(dir, sub));
-        for (const f of readdirSync(join(__dirname, "..", sub)).filter((n) => n.endsWith(".ts") && !n.endsWith(".test.ts"))) {
+        for (const f of readdirSync(join(__dirname, "..", sub)).filter((n) => (n.endsWith(".ts") && !n.endsWith(".test.ts")) || n.endsWith(".json"))) {
           const source = readFileSync(join(__dirname, "..", sub, f), "utf8");
+          if (f.endsWith(".json")) {
+            writeFileSync(join(dir, sub, f), source);
+            continue;
+          }
           const out = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true } });
           writeFileSync(join(dir, sub, f.replace(/\.ts$/, ".js")), out.outputText);
         }

@@ -1,7 +1,6 @@
 import type { Call, Route } from "./context";
 import { ApiError } from "./errors";
 import { refuseIfLocked, reload, vmOf } from "./guards";
-import { std } from "./params";
 import { vmTask } from "./vmTask";
 import { defaultIpFor } from "./vm";
 
@@ -68,25 +67,4 @@ function clone(call: Call): string {
   });
 }
 
-export const cloneRoutes: Route[] = [
-  {
-    method: "POST",
-    path: "/nodes/{node}/qemu/{vmid}/clone",
-    schema: {
-      node: std.node,
-      vmid: std.vmid,
-      newid: std.vmid,
-      name: { type: "string", format: "dns-name", optional: true },
-      description: { type: "string", maxLength: 8192, optional: true },
-      pool: { type: "string", format: "pve-poolid", optional: true },
-      snapname: { ...std.snapname, optional: true },
-      storage: { type: "string", format: "pve-storage-id", optional: true },
-      format: { type: "string", enum: ["raw", "qcow2", "vmdk"], optional: true },
-      full: { type: "boolean", optional: true },
-      target: { ...std.node, optional: true },
-      bwlimit: { type: "integer", minimum: 0, optional: true },
-    },
-    permission: (p) => [`/vms/${p.vmid}`, "VM.Clone"],
-    handler: clone,
-  },
-];
+export const cloneRoutes: Route[] = [{ method: "POST", path: "/nodes/{node}/qemu/{vmid}/clone", handler: clone }];

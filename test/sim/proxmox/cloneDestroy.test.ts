@@ -69,8 +69,8 @@ describe("Proxmox simulator: clone and destroy", () => {
   });
 
   it("proposes the lowest free id and checks a wanted one", async () => {
-    expect(await c.request("GET", "/cluster/nextid")).toMatchObject({ status: 200, body: { data: "105" } });
-    expect((await c.request("GET", "/cluster/nextid", { vmid: 150 })).body.data).toBe("150");
+    expect(await c.request("GET", "/cluster/nextid")).toMatchObject({ status: 200, body: { data: 105 } });
+    expect((await c.request("GET", "/cluster/nextid", { vmid: 150 })).body.data).toBe(150);
     const taken = await c.request("GET", "/cluster/nextid", { vmid: 100 });
     expect(taken).toMatchObject({ status: 400, statusText: "Parameter verification failed.", body: { errors: { vmid: "VM 100 already exists" } } });
   });

@@ -2,7 +2,7 @@ import type { Auth, Identity } from "./auth";
 import type { Cluster } from "./cluster";
 import type { ConfigLocks } from "./configLock";
 import type { Faults } from "./faults";
-import type { Params, Schema } from "./params";
+import type { Params } from "./params";
 import type { Settings } from "./settings";
 import type { Tasks } from "./tasks";
 import type { Timers } from "./timers";
@@ -27,7 +27,7 @@ export interface Call {
   identity: Identity;
   /** Path parameters as sent (decoded), before validation. */
   path: Record<string, string>;
-  /** Path, query and body parameters, validated against the route's schema. */
+  /** Path, query and body parameters, validated against the method's PVE schema. */
   params: Params;
 }
 
@@ -41,15 +41,13 @@ export class Reply {
 
 export type Method = "GET" | "POST" | "PUT" | "DELETE";
 
+/**
+ * One method the simulator serves. Its parameters, permissions and answer schema are not written
+ * here: they are Proxmox's own, from schema/pve-api.json, keyed by method and path.
+ */
 export interface Route {
   method: Method;
-  /** Template with {placeholders}, relative to /api2/json; also the byRoute key. */
+  /** The PVE schema's path template, relative to /api2/json; also the byRoute key. */
   path: string;
-  /** Reachable without credentials (the login). */
-  public?: boolean;
-  /** The parameters, path ones included; a function when they depend on the path (status/{action}); undefined = no such method (501). */
-  schema: Schema | ((path: Record<string, string>) => Schema | undefined);
-  /** The ACL path and privilege the caller needs, from the raw path parameters. */
-  permission?: (path: Record<string, string>) => [string, string];
   handler(call: Call): unknown;
 }

@@ -1,7 +1,6 @@
 import type { Call, Route } from "./context";
 import { ApiError, TaskError } from "./errors";
 import { checkLockInTask, refuseIfLocked, reload, skiplockOf, vmOf } from "./guards";
-import { std } from "./params";
 import { vmTask } from "./vmTask";
 
 /**
@@ -33,18 +32,4 @@ function destroy(call: Call): string {
   });
 }
 
-export const destroyRoutes: Route[] = [
-  {
-    method: "DELETE",
-    path: "/nodes/{node}/qemu/{vmid}",
-    schema: {
-      node: std.node,
-      vmid: std.vmid,
-      skiplock: std.skiplock,
-      purge: { type: "boolean", optional: true },
-      "destroy-unreferenced-disks": { type: "boolean", optional: true },
-    },
-    permission: (p) => [`/vms/${p.vmid}`, "VM.Allocate"],
-    handler: destroy,
-  },
-];
+export const destroyRoutes: Route[] = [{ method: "DELETE", path: "/nodes/{node}/qemu/{vmid}", handler: destroy }];

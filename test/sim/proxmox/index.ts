@@ -1,23 +1,16 @@
 import { randomBytes, randomInt, randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { generateSelfSignedCert } from "../tls/selfSignedCert";
-import { accessRoutes } from "./access";
-import { agentRoutes } from "./agent";
 import { Auth, type TokenGrant } from "./auth";
-import { cloneRoutes } from "./clone";
 import { Cluster } from "./cluster";
 import { ConfigLocks } from "./configLock";
 import type { SimCore } from "./context";
-import { destroyRoutes } from "./destroy";
 import { Faults, emptyFaultCounters } from "./faults";
-import { inventoryRoutes } from "./inventory";
 import { Router } from "./router";
+import { allRoutes } from "./routes";
 import { addScaleVms, seedCluster } from "./seed";
 import { createApiServer } from "./server";
 import { Settings } from "./settings";
-import { snapshotRoutes } from "./snapshots";
-import { statusRoutes } from "./status";
-import { taskRoutes } from "./taskApi";
 import { Tasks } from "./tasks";
 import { Timers } from "./timers";
 import type { ProxmoxSim, ProxmoxSimOptions, SimCounters } from "./types";
@@ -55,7 +48,7 @@ export async function startProxmoxSim(o: ProxmoxSimOptions = {}): Promise<Proxmo
   const tasks = new Tasks({ settings, timers, locks, faults, counters: () => counters });
   const core: SimCore = { settings, cluster, tasks, locks, timers, faults, auth, counters };
 
-  const router = new Router([...accessRoutes, ...inventoryRoutes, ...statusRoutes, ...snapshotRoutes, ...cloneRoutes, ...destroyRoutes, ...agentRoutes, ...taskRoutes]);
+  const router = new Router(allRoutes);
   const cert = o.plain ? undefined : generateSelfSignedCert();
   const server = createApiServer(core, router, cert && { key: cert.keyPem, cert: cert.certPem });
   // Real pveproxy keeps idle connections a while; clients that pool connections rely on it.

@@ -2,7 +2,6 @@ import { createHash } from "node:crypto";
 import type { Call, Route } from "./context";
 import { ApiError, paramError } from "./errors";
 import { vmOf } from "./guards";
-import { std } from "./params";
 import { snapshotConfig } from "./snapshots";
 import type { VmRecord } from "./vm";
 
@@ -72,12 +71,18 @@ function nodeEntry(node: string): Record<string, unknown> {
   return { id: `node/${node}`, type: "node", node, status: "online", level: "", maxcpu: 16, cpu: 0.03, maxmem: 64 * GiB, mem: 20 * GiB, maxdisk: 100 * GiB, disk: 10 * GiB, uptime: 864000, "cgroup-mode": 2 };
 }
 
-function nextId(call: Call): string {
+/** An integer, as the schema's `returns` says (Perl may send it as a string; clients must take both). */
+function nextId(call: Call): number {
   const { cluster } = call.sim;
   const wanted = call.params.int("vmid");
-  if (wanted === undefined) return String(cluster.nextFreeId());
+  if (wanted === undefined) return cluster.nextFreeId();
   if (cluster.vms.has(wanted)) throw paramError({ vmid: `VM ${wanted} already exists` });
-  return String(wanted);
+  return wanted;
+}
+
+/** GET /version: pve-manager's version of this release, its point release, and a git revision. */
+function version(pveVersion: string): Record<string, string> {
+  return { version: pveVersion, release: pveVersion.split(".").slice(0, 2).join("."), repoid: "faa83925c9641325" };
 }
 
 function nodeGuests(call: Call): unknown[] {
@@ -150,16 +155,12 @@ function config(call: Call): Record<string, unknown> {
   return conf;
 }
 
-const audit = (p: Record<string, string>): [string, string] => [`/vms/${p.vmid}`, "VM.Audit"];
-const vmPath = { node: std.node, vmid: std.vmid };
-
 export const inventoryRoutes: Route[] = [
-  { method: "GET", path: "/version", schema: {}, handler: () => ({ version: "8.2.4", release: "8.2", repoid: "faa83925c9641325" }) },
-  { method: "GET", path: "/nodes", schema: {}, handler: (call) => call.sim.cluster.nodes.map((n) => ({ ...nodeEntry(n), ssl_fingerprint: "" })) },
+  { method: "GET", path: "/version", handler: (call) => version(call.sim.settings.pveVersion) },
+  { method: "GET", path: "/nodes", handler: (call) => call.sim.cluster.nodes.map((n) => ({ ...nodeEntry(n), ssl_fingerprint: "" })) },
   {
     method: "GET",
     path: "/cluster/status",
-    schema: {},
     handler: (call) => {
       const { nodes } = call.sim.cluster;
       return [
@@ -168,16 +169,10 @@ export const inventoryRoutes: Route[] = [
       ];
     },
   },
-  { method: "GET", path: "/cluster/resources", schema: { type: { type: "string", enum: ["vm", "storage", "node", "sdn"], optional: true } }, handler: clusterResources },
-  { method: "GET", path: "/cluster/nextid", schema: { vmid: { ...std.vmid, optional: true } }, handler: nextId },
-  { method: "GET", path: "/pools", schema: { type: { type: "string", enum: ["qemu", "lxc", "storage"], optional: true } }, handler: (call) => [...call.sim.cluster.pools].map((poolid) => ({ poolid })) },
-  { method: "GET", path: "/nodes/{node}/qemu", schema: { node: std.node, full: { type: "boolean", optional: true } }, handler: nodeGuests },
-  { method: "GET", path: "/nodes/{node}/qemu/{vmid}/status/current", schema: vmPath, permission: audit, handler: currentStatus },
-  {
-    method: "GET",
-    path: "/nodes/{node}/qemu/{vmid}/config",
-    schema: { ...vmPath, current: { type: "boolean", optional: true }, snapshot: { ...std.snapname, optional: true } },
-    permission: audit,
-    handler: config,
-  },
+  { method: "GET", path: "/cluster/resources", handler: clusterResources },
+  { method: "GET", path: "/cluster/nextid", handler: nextId },
+  { method: "GET", path: "/pools", handler: (call) => [...call.sim.cluster.pools].map((poolid) => ({ poolid })) },
+  { method: "GET", path: "/nodes/{node}/qemu", handler: nodeGuests },
+  { method: "GET", path: "/nodes/{node}/qemu/{vmid}/status/current", handler: currentStatus },
+  { method: "GET", path: "/nodes/{node}/qemu/{vmid}/config", handler: config },
 ];

@@ -1,11 +1,13 @@
 import { STATUS_CODES, createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
-import { requirePrivilege } from "./auth";
 import { Reply, type Call, type Method, type SimCore } from "./context";
-import { ApiError } from "./errors";
+import { ApiError, paramError } from "./errors";
 import { validate } from "./params";
 import { extractParams, readBody } from "./request";
 import type { Router } from "./router";
+import { answerProblems } from "./schema/answers";
+import { conformanceLog, PRODUCT_USER_AGENT } from "./schema/conformanceLog";
+import { checkPermissions, permissionsOf } from "./schema/permissions";
 import { SimClosedError } from "./timers";
 
 const API_BASE = "/api2/json";
@@ -103,9 +105,16 @@ async function handle(sim: SimCore, router: Router, req: IncomingMessage, res: S
   let answer: Answer;
   try {
     const body = await readBody(req);
+    if (PRODUCT_USER_AGENT.test(req.headers["user-agent"] ?? "")) {
+      const rawPath = (req.url ?? "/").split("?")[0];
+      conformanceLog.requests.push({ method, path: rawPath.slice(API_BASE.length), query: url.search.slice(1), body, contentType: req.headers["content-type"] });
+    }
     answer = { status: 200, body: {} };
     const reply = await dispatch(sim, req, method, relative, match, body, url.search.slice(1));
     answer.body = reply instanceof Reply ? { ...reply.extra, data: reply.data ?? null } : { data: reply ?? null };
+    if (match) {
+      for (const p of answerProblems(match.info.returns, answer.body.data)) conformanceLog.answerProblems.push(`${match.key}: ${p}`);
+    }
   } catch (e) {
     if (e instanceof SimClosedError) throw e;
     answer = errorAnswer(e, settings.legacyErrorBody);
@@ -133,23 +142,28 @@ async function dispatch(
     const v = req.headers[n];
     return Array.isArray(v) ? v.join("; ") : v;
   };
+  const permissions = match && permissionsOf(match.key, match.info, sim.settings.pveMajor);
   const identity =
-    match?.route.public === true
+    permissions?.user === "world"
       ? { user: "", actor: "", viaToken: false, privileges: new Set<string>() }
       : sim.auth.identify(method, { authorization: header("authorization"), cookie: header("cookie"), csrf: header("csrfpreventiontoken") });
 
-  const schema = match && (typeof match.route.schema === "function" ? match.route.schema(match.path) : match.route.schema);
-  if (!match || !schema) throw new ApiError(501, `Method '${method} ${relative}' not implemented`);
-  const { route, path } = match;
-  if (route.permission) requirePrivilege(identity, ...route.permission(path));
+  if (!match) throw new ApiError(501, `Method '${method} ${relative}' not implemented`);
+  const { route, path, info } = match;
+  const raw = extractParams(method, header("content-type"), body, query);
+  // Path parameters are parameters too; the same name in the body or query must not say otherwise.
+  for (const [k, v] of Object.entries(path)) {
+    if (raw[k] !== undefined && String(raw[k]) !== v) throw paramError({ [k]: "duplicate parameter (already defined in URI) with conflicting values!" });
+    raw[k] = v;
+  }
+  if (identity.viaToken && !info.allowtoken) throw new ApiError(403, `Permission check failed (URI '${relative}' not available with API token, need proper ticket.)`);
+  // As pve-http-server: the permission check sees the raw parameters, before they are verified.
+  checkPermissions(permissions, identity, raw);
   // A request for another node is proxied there by name; an unknown name fails the lookup.
-  if (path.node !== undefined && !sim.cluster.hasNode(path.node)) {
+  if (path.node !== undefined && info.proxyto === "node" && !sim.cluster.hasNode(path.node)) {
     throw new ApiError(500, `hostname lookup '${path.node}' failed - failed to get address info for: ${path.node}: Name or service not known`);
   }
-  const raw = extractParams(method, header("content-type"), body, query);
-  // Path parameters are parameters too, except the segments that pick the method (status/{action}).
-  for (const [k, v] of Object.entries(path)) if (Object.hasOwn(schema, k)) raw[k] = v;
-  const params = validate(schema, raw);
+  const params = validate(info.parameters, raw);
   if (method !== "GET" && params.has("vmid") && path.vmid !== undefined) {
     const vmid = params.int("vmid") as number;
     const vm = sim.cluster.vms.get(vmid);

@@ -1,3 +1,4 @@
+import type { PveMajor } from "./schema/privileges";
 import type { ProxmoxSimOptions } from "./types";
 
 type Tunable = Required<
@@ -18,12 +19,19 @@ export class Settings implements Tunable {
   flockTimeoutMs = 10_000;
   lockCheck: "api" | "task" = "api";
   legacyErrorBody = false;
+  /** Fixed at start: a server does not change release while it runs. */
+  readonly pveVersion: string;
+  readonly pveMajor: PveMajor;
   // Unset: follow taskDurationMs, so that one knob speeds up a whole test.
   private guestShutdown?: number;
   private agentStartup?: number;
   private haDelay?: number;
 
   constructor(o: ProxmoxSimOptions = {}) {
+    this.pveVersion = o.pveVersion ?? "9.1.3";
+    const major = Number(/^(\d+)\.\d+\.\d+$/.exec(this.pveVersion)?.[1]);
+    if (major !== 8 && major !== 9) throw new Error(`pveVersion must be an 8.x.y or 9.x.y release, got ${this.pveVersion}`);
+    this.pveMajor = major;
     this.apply(o);
     if (o.ticketLifetimeMs !== undefined) this.ticketLifetimeMs = o.ticketLifetimeMs;
   }

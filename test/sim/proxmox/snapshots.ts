@@ -2,7 +2,6 @@ import { createHash } from "node:crypto";
 import type { Call, Route } from "./context";
 import { ApiError, TaskError } from "./errors";
 import { checkLockInTask, refuseIfLocked, reload, vmOf } from "./guards";
-import { std } from "./params";
 import { startWork } from "./powerWork";
 import type { SimSnapshot } from "./types";
 import type { VmRecord } from "./vm";
@@ -20,8 +19,6 @@ interface SavedConfig {
 }
 const savedConfigs = new WeakMap<SimSnapshot, SavedConfig>();
 
-const vmPath = { node: std.node, vmid: std.vmid };
-const snapPath = { ...vmPath, snapname: std.snapname };
 
 function snapshotOf(vm: VmRecord, name: string): SimSnapshot {
   const snap = vm.snapshots.get(name);
@@ -189,42 +186,19 @@ function digestOf(vm: VmRecord): string {
   return createHash("sha1").update(`${vm.vmid}:${vm.name}:${vm.currentParent ?? ""}:${[...vm.snapshots.keys()].join(",")}`).digest("hex");
 }
 
-const audit = (p: Record<string, string>): [string, string] => [`/vms/${p.vmid}`, "VM.Audit"];
-const snapshotPriv = (p: Record<string, string>): [string, string] => [`/vms/${p.vmid}`, "VM.Snapshot"];
-
 export const snapshotRoutes: Route[] = [
-  { method: "GET", path: "/nodes/{node}/qemu/{vmid}/snapshot", schema: vmPath, permission: audit, handler: list },
-  {
-    method: "POST",
-    path: "/nodes/{node}/qemu/{vmid}/snapshot",
-    schema: { ...vmPath, snapname: std.snapname, vmstate: { type: "boolean", optional: true }, description: { type: "string", optional: true } },
-    permission: snapshotPriv,
-    handler: create,
-  },
+  { method: "GET", path: "/nodes/{node}/qemu/{vmid}/snapshot", handler: list },
+  { method: "POST", path: "/nodes/{node}/qemu/{vmid}/snapshot", handler: create },
   {
     method: "GET",
     path: "/nodes/{node}/qemu/{vmid}/snapshot/{snapname}",
-    schema: snapPath,
-    permission: audit,
     handler: (call) => {
       snapshotOf(vmOf(call), call.params.need("snapname"));
       return [{ cmd: "rollback" }, { cmd: "config" }];
     },
   },
-  { method: "DELETE", path: "/nodes/{node}/qemu/{vmid}/snapshot/{snapname}", schema: { ...snapPath, force: { type: "boolean", optional: true } }, permission: snapshotPriv, handler: remove },
-  { method: "GET", path: "/nodes/{node}/qemu/{vmid}/snapshot/{snapname}/config", schema: snapPath, permission: audit, handler: getConfig },
-  {
-    method: "PUT",
-    path: "/nodes/{node}/qemu/{vmid}/snapshot/{snapname}/config",
-    schema: { ...snapPath, description: { type: "string", optional: true } },
-    permission: snapshotPriv,
-    handler: putConfig,
-  },
-  {
-    method: "POST",
-    path: "/nodes/{node}/qemu/{vmid}/snapshot/{snapname}/rollback",
-    schema: { ...snapPath, start: { type: "boolean", optional: true } },
-    permission: (p) => [`/vms/${p.vmid}`, "VM.Snapshot.Rollback"],
-    handler: rollback,
-  },
+  { method: "DELETE", path: "/nodes/{node}/qemu/{vmid}/snapshot/{snapname}", handler: remove },
+  { method: "GET", path: "/nodes/{node}/qemu/{vmid}/snapshot/{snapname}/config", handler: getConfig },
+  { method: "PUT", path: "/nodes/{node}/qemu/{vmid}/snapshot/{snapname}/config", handler: putConfig },
+  { method: "POST", path: "/nodes/{node}/qemu/{vmid}/snapshot/{snapname}/rollback", handler: rollback },
 ];

@@ -1,35 +1,19 @@
 import type { Call, Route, SimCore } from "./context";
 import { ApiError, TaskError, paramError } from "./errors";
 import { checkLockInTask, refuseIfLocked, reload, skiplockOf, vmOf } from "./guards";
-import { std, type Schema } from "./params";
 import { shutdownWork, startWork, stopWork } from "./powerWork";
 import type { TaskSpec } from "./tasks";
 import { vmTask } from "./vmTask";
 import type { VmRecord } from "./vm";
 
-/** POST /nodes/{node}/qemu/{vmid}/status/{action}: the UPID of a power task. */
-
-const base = { node: std.node, vmid: std.vmid, skiplock: std.skiplock };
-const timeout = { type: "integer", minimum: 0, optional: true } as const;
+/** POST /nodes/{node}/qemu/{vmid}/status/<action>: the UPID of a power task. */
 
 interface Action {
-  schema: Schema;
   run(call: Call): string;
 }
 
 const ACTIONS: Record<string, Action> = {
   start: {
-    schema: {
-      ...base,
-      timeout,
-      machine: { type: "string", optional: true, maxLength: 256 },
-      stateuri: { type: "string", optional: true, maxLength: 128 },
-      migratedfrom: { ...std.node, optional: true },
-      migration_type: { type: "string", enum: ["secure", "insecure"], optional: true },
-      migration_network: { type: "string", optional: true },
-      targetstorage: { type: "string", optional: true },
-      "force-cpu": { type: "string", optional: true },
-    },
     run(call) {
       const skiplock = skiplockOf(call);
       const vm = vmOf(call);
@@ -39,13 +23,6 @@ const ACTIONS: Record<string, Action> = {
     },
   },
   stop: {
-    schema: {
-      ...base,
-      timeout,
-      keepActive: { type: "boolean", optional: true },
-      migratedfrom: { ...std.node, optional: true },
-      "overrule-shutdown": { type: "boolean", optional: true },
-    },
     run(call) {
       const skiplock = skiplockOf(call);
       const vm = vmOf(call);
@@ -56,7 +33,6 @@ const ACTIONS: Record<string, Action> = {
     },
   },
   shutdown: {
-    schema: { ...base, timeout, forceStop: { type: "boolean", optional: true }, keepActive: { type: "boolean", optional: true } },
     run(call) {
       const skiplock = skiplockOf(call);
       const vm = vmOf(call);
@@ -70,7 +46,6 @@ const ACTIONS: Record<string, Action> = {
     },
   },
   reset: {
-    schema: base,
     run(call) {
       const skiplock = skiplockOf(call);
       const vm = runningVm(call);
@@ -85,7 +60,6 @@ const ACTIONS: Record<string, Action> = {
     },
   },
   suspend: {
-    schema: { ...base, todisk: { type: "boolean", default: false }, statestorage: { type: "string", format: "pve-storage-id", optional: true } },
     run(call) {
       const skiplock = skiplockOf(call);
       const todisk = call.params.bool("todisk");
@@ -117,7 +91,6 @@ const ACTIONS: Record<string, Action> = {
     },
   },
   resume: {
-    schema: { ...base, nocheck: { type: "boolean", optional: true } },
     run(call) {
       const skiplock = skiplockOf(call);
       const vm = vmOf(call);
@@ -178,12 +151,8 @@ function haManagerActs(sim: SimCore, vmid: number, shutdownTimeout: number | und
   }
 }
 
-export const statusRoutes: Route[] = [
-  {
-    method: "POST",
-    path: "/nodes/{node}/qemu/{vmid}/status/{action}",
-    schema: (path) => (Object.hasOwn(ACTIONS, path.action) ? ACTIONS[path.action].schema : undefined),
-    permission: (p) => [`/vms/${p.vmid}`, "VM.PowerMgmt"],
-    handler: (call) => ACTIONS[call.path.action].run(call),
-  },
-];
+export const statusRoutes: Route[] = Object.entries(ACTIONS).map(([action, a]) => ({
+  method: "POST",
+  path: `/nodes/{node}/qemu/{vmid}/status/${action}`,
+  handler: (call: Call) => a.run(call),
+}));

@@ -38,6 +38,12 @@ export interface ProxmoxSimOptions {
    * UPID and the task fails "VM is locked (<lock>)". Clone and snapshot config edits always refuse at once.
    */
   lockCheck?: "api" | "task";
+  /**
+   * Default "9.1.3", the release of the schema in schema/pve-api.json. "8.x.y" serves the same
+   * methods with PVE 8's privileges where they differ (guest agent: VM.Monitor instead of
+   * VM.GuestAgent.*) and its privilege names; /version says which.
+   */
+  pveVersion?: string;
   /** Servers before 2025 send error bodies `{"data":null}` without `message`. */
   legacyErrorBody?: boolean;
   /** Seed of the fault-injection PRNG; the same seed and request sequence inject the same faults. */
