@@ -1,9 +1,10 @@
-import { isHypervisorError } from "../../core/errors";
+import { HypervisorError, isHypervisorError } from "../../core/errors";
 import { isReachableAddress } from "../../core/address";
 import type { OperationContext, VmInfo } from "../types";
 import type { ProxmoxClient } from "./client";
 import { nodeOf } from "./inventory";
 import { api } from "./path";
+import { guestAgentPrivilege } from "./privileges";
 
 /** The QEMU guest agent's `network-get-interfaces` answer, as Proxmox relays it. */
 export interface AgentInterfaces {
@@ -35,6 +36,23 @@ export async function guestIpAddresses(client: ProxmoxClient, vm: VmInfo, ctx: O
     return addressesOf(await client.get<AgentInterfaces>(api`/nodes/${node}/qemu/${vm.id}/agent/network-get-interfaces`, undefined, ctx));
   } catch (e) {
     if (isHypervisorError(e, "invalid-state")) return [];
+    if (isHypervisorError(e, "permission")) throw await agentRefused(client, vm, e, ctx);
     throw e;
   }
+}
+
+/**
+ * The guest agent's privilege changed name with PVE 9 (VM.Monitor became VM.GuestAgent.*), so
+ * the hint names the one this server's release wants; the release is asked only now, when refused.
+ */
+async function agentRefused(client: ProxmoxClient, vm: VmInfo, e: HypervisorError, ctx: OperationContext): Promise<HypervisorError> {
+  const version = await client.get<{ version?: string }>(api`/version`, undefined, ctx).then(
+    (v) => v.version,
+    () => undefined,
+  );
+  return new HypervisorError(e.detail, {
+    kind: "permission",
+    code: e.code,
+    hint: `waitForIp reads the VM's addresses from the QEMU guest agent, which ${version ? `Proxmox VE ${version}` : "Proxmox VE"} allows with ${guestAgentPrivilege(version)} on /vms/${vm.id}`,
+  });
 }

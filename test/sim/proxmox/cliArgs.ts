@@ -7,13 +7,14 @@ export interface CliOptions {
   help: boolean;
 }
 
-export const USAGE = `usage: sim:proxmox [--port N] [--vms N] [--nodes N] [--plain] [--task-ms N] [--latency-ms N] [--ca-file PATH]
+export const USAGE = `usage: sim:proxmox [--port N] [--vms N] [--nodes N] [--plain] [--task-ms N] [--latency-ms N] [--pve-version V] [--ca-file PATH]
   --port N        listen on 127.0.0.1:N (default 8006; 0 = any free port)
   --vms N         add N more VMs "vm-<id>" to the seed cluster
   --nodes N       number of nodes pve1..pveN (default 2)
   --plain         plain HTTP instead of HTTPS
   --task-ms N     how long background tasks run (default 50)
   --latency-ms N  delay before every answer (default 0)
+  --pve-version V the release to play, 9.x.y (default 9.1.3) or 8.x.y (PVE 8's privileges)
   --ca-file PATH  also write the self-signed certificate (PEM) to PATH`;
 
 const NUMERIC: Record<string, keyof ProxmoxSimOptions> = {
@@ -37,6 +38,7 @@ export function parseCliArgs(argv: string[]): CliOptions {
     if (flag === "--help" || flag === "-h") out.help = true;
     else if (flag === "--plain") out.sim.plain = true;
     else if (flag === "--ca-file") out.caFile = value();
+    else if (flag === "--pve-version") out.sim.pveVersion = value();
     else if (Object.hasOwn(NUMERIC, flag)) {
       const raw = value();
       const n = Number(raw);

@@ -129,8 +129,13 @@ function config(call: Call): Record<string, unknown> {
   if (snapname !== undefined) {
     const snap = vm.snapshots.get(snapname);
     if (!snap) throw new ApiError(500, `snapshot '${snapname}' does not exist`);
-    return snapshotConfig(vm, snap);
+    // qemu-server keeps the config file's digest for the API (the schema makes it required).
+    return { ...snapshotConfig(vm, snap), digest: currentConfig(vm).digest };
   }
+  return currentConfig(vm);
+}
+
+function currentConfig(vm: VmRecord): Record<string, unknown> {
   const disk = vm.baseVmid !== undefined ? `base-${vm.baseVmid}-disk-0/vm-${vm.vmid}-disk-0` : `${vm.template ? "base" : "vm"}-${vm.vmid}-disk-0`;
   const conf: Record<string, unknown> = {
     name: displayName(vm),

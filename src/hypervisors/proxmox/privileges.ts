@@ -1,0 +1,99 @@
+/**
+ * What the driver asks of Proxmox for each use, and so which privileges a token needs: the API
+ * methods it calls, and the privileges their permissions demand, as PVE 9.1.3's schema states
+ * them (its `check`, or its words where the check cannot say it). The README's privilege table is
+ * rendered from this list, and a test holds both to the schema; `doctor` reads it too.
+ */
+
+export interface Requirement {
+  /** Any one of these privileges does (most list one). */
+  anyOf: readonly string[];
+  /** The ACL path the schema checks, with its placeholders. */
+  on: string;
+  /** Only on this major release; the other one asks for another requirement in the same row. */
+  release?: 8 | 9;
+  /** Stated in the method's permission description, not in its check. */
+  fromDescription?: true;
+  /** When the requirement applies, if not always. */
+  when?: string;
+}
+
+export interface PrivilegeRow {
+  what: string;
+  /** "METHOD /template" of every API method this use calls (beyond those of "every resource"). */
+  methods: readonly string[];
+  needs: readonly Requirement[];
+}
+
+const POWER = ["start", "stop", "shutdown", "reset", "suspend", "resume"].map((a) => `POST /nodes/{node}/qemu/{vmid}/status/${a}`);
+
+export const PRIVILEGE_TABLE: readonly PrivilegeRow[] = [
+  {
+    what: "every resource, `getVms`, refresh",
+    methods: ["POST /access/ticket", "GET /cluster/resources", "GET /nodes/{node}/qemu/{vmid}/status/current", "GET /nodes/{node}/tasks/{upid}/status", "GET /nodes/{node}/tasks/{upid}/log"],
+    needs: [{ anyOf: ["VM.Audit"], on: "/vms/{vmid}" }],
+  },
+  {
+    what: "`VmPowerState`",
+    methods: POWER,
+    needs: [{ anyOf: ["VM.PowerMgmt"], on: "/vms/{vmid}" }],
+  },
+  {
+    what: "`VmPowerState` with `waitForIp`",
+    methods: ["GET /nodes/{node}/qemu/{vmid}/agent/network-get-interfaces", "GET /version"],
+    needs: [
+      { anyOf: ["VM.GuestAgent.Audit", "VM.GuestAgent.Unrestricted"], on: "/vms/{vmid}", release: 9 },
+      { anyOf: ["VM.Monitor"], on: "/vms/{vmid}", release: 8 },
+    ],
+  },
+  {
+    what: "`VmSnapshot`",
+    methods: ["GET /nodes/{node}/qemu/{vmid}/snapshot", "POST /nodes/{node}/qemu/{vmid}/snapshot", "PUT /nodes/{node}/qemu/{vmid}/snapshot/{snapname}/config", "DELETE /nodes/{node}/qemu/{vmid}/snapshot/{snapname}"],
+    needs: [{ anyOf: ["VM.Snapshot"], on: "/vms/{vmid}" }],
+  },
+  {
+    what: "`VmSnapshot` rollback",
+    methods: ["POST /nodes/{node}/qemu/{vmid}/snapshot/{snapname}/rollback"],
+    needs: [{ anyOf: ["VM.Snapshot", "VM.Snapshot.Rollback"], on: "/vms/{vmid}" }],
+  },
+  {
+    what: "`VmPresence`, clone",
+    methods: ["GET /cluster/nextid", "GET /nodes/{node}/tasks", "POST /nodes/{node}/qemu/{vmid}/clone"],
+    needs: [
+      { anyOf: ["VM.Clone"], on: "/vms/{vmid}" },
+      { anyOf: ["VM.Allocate"], on: "/vms/{newid} or /pool/{pool}" },
+      { anyOf: ["Datastore.AllocateSpace"], on: "the target storage", fromDescription: true },
+      { anyOf: ["SDN.Use"], on: "the bridge or vnet", fromDescription: true },
+      { anyOf: ["Sys.Audit"], on: "/nodes/{node}", fromDescription: true, when: "to see a clone another user has under way" },
+    ],
+  },
+  {
+    what: "`VmPresence`, destroy",
+    methods: ["POST /nodes/{node}/qemu/{vmid}/status/stop", "DELETE /nodes/{node}/qemu/{vmid}"],
+    needs: [
+      { anyOf: ["VM.PowerMgmt"], on: "/vms/{vmid}" },
+      { anyOf: ["VM.Allocate"], on: "/vms/{vmid}" },
+    ],
+  },
+];
+
+/** The privilege the guest agent's addresses need on this release ("9.1.3", "8.4.14"). */
+export function guestAgentPrivilege(version: string | undefined): string {
+  const major = Number(version?.split(".")[0]);
+  if (major >= 9) return "VM.GuestAgent.Audit";
+  if (major > 0) return "VM.Monitor";
+  return "VM.GuestAgent.Audit (PVE 9) or VM.Monitor (PVE 8)";
+}
+
+function requirementText(r: Requirement): string {
+  const privs = r.anyOf.map((p) => `\`${p}\``).join(" or ");
+  const on = r.on.startsWith("/") ? r.on.split(" or ").map((p) => `\`${p}\``).join(" or ") : r.on;
+  const release = r.release ? ` (PVE ${r.release})` : "";
+  return `${privs} on ${on}${release}${r.when ? `, ${r.when}` : ""}`;
+}
+
+/** The README's table, one row per use. */
+export function privilegeTableMarkdown(): string {
+  const rows = PRIVILEGE_TABLE.map((row) => `| ${row.what} | ${row.needs.map(requirementText).join("; ")} |`);
+  return ["| what | privileges |", "|---|---|", ...rows].join("\n");
+}
