@@ -105,7 +105,7 @@ export interface SimCounters {
   requests: number;
   /** Tickets issued by POST /access/ticket. */
   logins: number;
-  /** Method + route template, e.g. "POST /nodes/{node}/qemu/{vmid}/status/{action}". */
+  /** Method + the PVE schema's path template, e.g. "POST /nodes/{node}/qemu/{vmid}/status/start". */
   byRoute: Record<string, number>;
   inFlight: number;
   peakInFlight: number;
