@@ -31,7 +31,7 @@ export interface HypervisorErrorDetails {
    * What the failed operation had made before it failed (a clone whose task ended OK, then the
    * read of the new VM failed): the caller records it, so that it is not made a second time.
    */
-  created?: { id: string; name: string; node?: string };
+  created?: { id: string; name: string; node?: string; kind?: "vm" | "container" };
 }
 
 export class HypervisorError extends Error {
@@ -77,7 +77,8 @@ export class HypervisorError extends Error {
 }
 
 function composeMessage(detail: string, d: HypervisorErrorDetails): string {
-  const what = [d.operation, d.vm && `of VM ${d.vm}`].filter(Boolean).join(" ");
+  // describeVm names a container "container <name> (...)": it needs no "VM" in front.
+  const what = [d.operation, d.vm && (d.vm.startsWith("container ") ? `of ${d.vm}` : `of VM ${d.vm}`)].filter(Boolean).join(" ");
   const code = d.code !== undefined ? ` [${d.code}]` : "";
   const head = what ? `${what} failed${code}: ${detail}` : `${detail}${code}`;
   return d.hint ? `${head}. ${d.hint}` : head;

@@ -16,12 +16,18 @@ export type ObservedState = PowerState | "unknown";
 
 export type HypervisorType = "proxmox" | "vsphere" | "virtualbox";
 
+/** What kind of guest: a virtual machine, or a system container (Proxmox LXC) that shares the host's kernel. */
+export const GUEST_KINDS = ["vm", "container"] as const;
+export type GuestKind = (typeof GUEST_KINDS)[number];
+
 /** How the user names a VM: by the hypervisor's id, by name, or both (then both must match). */
 export interface VmSelector {
   id?: string;
   name?: string;
   /** Proxmox node / vSphere host / VirtualBox: ignored. Found automatically when absent. */
   node?: string;
+  /** Pins the kind: a guest of the other kind with that id or name is an error that names both. */
+  kind?: GuestKind;
 }
 
 /** A VM as seen in one read. `id` is the hypervisor's stable id (Proxmox vmid, vSphere instance UUID, VirtualBox UUID). */
@@ -31,6 +37,8 @@ export interface VmInfo {
   node?: string;
   state: ObservedState;
   template: boolean;
+  /** Absent means "vm": only Proxmox has containers. */
+  kind?: GuestKind;
   /** Other ids the hypervisor accepts for this same VM (vSphere: its moref), so that a selector switching to one is not read as another VM. */
   aliases?: string[];
 }
@@ -56,6 +64,22 @@ export interface Capabilities {
   guestIp: boolean;
   /** The snapshot names the hypervisor accepts, when it restricts them, so that `check` can say so. */
   snapshotName?: { pattern: RegExp; rule: string };
+  /** Why a power state or memory snapshot is missing, where the reason is worth more than "not available". */
+  missing?: Partial<Record<PowerState | "snapshotMemory", string>>;
+  /** What containers can do, on hypervisors that have them (Proxmox LXC); absent: no containers. */
+  containers?: Omit<Capabilities, "containers">;
+}
+
+/** The capabilities of one kind of guest; undefined when the hypervisor has no guests of that kind. */
+export function capabilitiesOf(c: Capabilities, kind: GuestKind | undefined): Omit<Capabilities, "containers"> | undefined {
+  return kind === "container" ? c.containers : c;
+}
+
+/** Why `state` is refused for this kind of guest, or undefined when it is a state the guest has. */
+export function powerStateProblem(c: Omit<Capabilities, "containers">, state: PowerState, kind: GuestKind | undefined): string | undefined {
+  if (c.powerStates.includes(state)) return undefined;
+  const guests = kind === "container" ? "containers" : "this hypervisor";
+  return c.missing?.[state] ?? `"${state}" is not a state ${guests} have (they have: ${c.powerStates.join(", ")})`;
 }
 
 export interface CreateSnapshotRequest {
@@ -138,13 +162,15 @@ export interface Hypervisor {
   close(): Promise<void>;
 }
 
-/** "web-01 (101 on pve1)": how messages name a VM. */
-export function describeVm(vm: Pick<VmInfo, "id" | "name" | "node">): string {
+/** "web-01 (101 on pve1)", "container ct-web (200 on pve1)": how messages name a guest. */
+export function describeVm(vm: Pick<VmInfo, "id" | "name" | "node" | "kind">): string {
   const where = vm.node ? ` on ${vm.node}` : "";
-  return vm.name && vm.name !== vm.id ? `${vm.name} (${vm.id}${where})` : `${vm.id}${where}`;
+  // core/errors then writes "start of container ct-web (...) failed" rather than "of VM".
+  const noun = vm.kind === "container" ? "container " : "";
+  return noun + (vm.name && vm.name !== vm.id ? `${vm.name} (${vm.id}${where})` : `${vm.id}${where}`);
 }
 
 export function describeSelector(s: VmSelector): string {
-  const parts = [s.name && `name "${s.name}"`, s.id && `id ${s.id}`, s.node && `node ${s.node}`].filter(Boolean);
+  const parts = [s.name && `name "${s.name}"`, s.id && `id ${s.id}`, s.node && `node ${s.node}`, s.kind && `kind ${s.kind}`].filter(Boolean);
   return parts.join(", ");
 }

@@ -95,11 +95,13 @@ describe("finding VMs", () => {
     expect(await d.findVm({ name: "db-01" }, opContext())).toEqual({ id: "102", name: "db-01", node: "pve2", state: "paused", template: false });
   });
 
-  it("lists every VM and template of the cluster in one request, containers aside", async () => {
+  it("lists every VM, container and template of the cluster in one request, containers marked as such", async () => {
     sim.resetCounters();
     const all = await d.listVms(opContext());
-    expect(all.map((v) => v.id)).toEqual(["100", "101", "102", "103", "104", "9000"]);
+    expect(all.map((v) => v.id)).toEqual(["100", "101", "102", "103", "104", "160", "161", "162", "163", "8000", "9000"]);
     expect(all.find((v) => v.id === "9000")?.template).toBe(true);
+    expect(all.find((v) => v.id === "9000")?.kind).toBeUndefined();
+    expect(all.find((v) => v.id === "8000")).toMatchObject({ kind: "container", template: true, name: "tmpl-alpine" });
     expect(sim.counters.requests).toBe(1);
   });
 
@@ -134,6 +136,6 @@ describe("finding VMs", () => {
     expect(e.kind).toBe("invalid-input");
     expect(e.message).toMatch(/cannot be a Proxmox VM name: it must be a DNS name/);
     expect(sim.counters.byRoute["POST /nodes/{node}/qemu/{vmid}/clone"]).toBeUndefined();
-    expect(sim.vms.size).toBe(6);
+    expect(sim.vms.size).toBe(11);
   });
 });

@@ -3,6 +3,7 @@ import { retry } from "../../core/retry";
 import { describeVm, type CloneRequest, type OperationContext, type VmInfo } from "../types";
 import type { ProxmoxClient } from "./client";
 import { isLostAnswer, isRetryableOperationError } from "./errors";
+import { CLONE_TASK, guestType } from "./guest";
 import { findVm, listVms, nodeOf, parseVmid, settledStatus } from "./inventory";
 import { api } from "./path";
 import { TaskFailedError, waitForTask } from "./tasks";
@@ -22,14 +23,17 @@ const DNS_NAME = /^([a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?\.)*[a-zA-Z0-9]([a-zA-
 class IdTaken extends Error {}
 
 /**
- * Clones a VM exactly once. The new id is the caller's or the cluster's proposal; a proposal
- * someone else took meanwhile ("config file already exists") is replaced by a new one. After a
- * lost answer, the next attempt looks for the new id first: a VM there with our name is our
- * clone, waited for until its clone lock clears; sending again happens only when there is none.
+ * Clones a VM or a container exactly once; the clone is of the source's kind. The new id is the
+ * caller's or the cluster's proposal; a proposal someone else took meanwhile ("config file
+ * already exists", "CT 300 already exists on node ...") is replaced by a new one. After a lost
+ * answer, the next attempt looks for the new id first: a guest there with our name is our clone,
+ * waited for until its clone lock clears; sending again happens only when there is none.
  */
 export async function cloneVm(client: ProxmoxClient, source: VmInfo, req: CloneRequest, ctx: OperationContext): Promise<VmInfo> {
+  const container = source.kind === "container";
   if (!DNS_NAME.test(req.name)) {
-    throw new HypervisorError(`"${req.name}" cannot be a Proxmox VM name: it must be a DNS name (letters, digits and hyphens, in labels joined by dots)`, { kind: "invalid-input" });
+    const what = container ? "container hostname" : "VM name";
+    throw new HypervisorError(`"${req.name}" cannot be a Proxmox ${what}: it must be a DNS name (letters, digits and hyphens, in labels joined by dots)`, { kind: "invalid-input" });
   }
   const wanted = req.id !== undefined ? parseVmid(req.id) : undefined;
   const node = await nodeOf(client, source, ctx);
@@ -66,9 +70,11 @@ export async function cloneVm(client: ProxmoxClient, source: VmInfo, req: CloneR
       let upid: string;
       try {
         ctx.progress?.(`clone ${describeVm(source)} to ${req.name} (${newid})`);
+        // A container's name is its hostname; qemu-server calls the same thing `name`.
+        const naming = container ? { hostname: req.name } : { name: req.name };
         upid = await client.post<string>(
-          api`/nodes/${node}/qemu/${source.id}/clone`,
-          { newid, name: req.name, full: req.full, target: req.targetNode, pool: req.pool },
+          api`/nodes/${node}/${guestType(source)}/${source.id}/clone`,
+          { newid, ...naming, full: req.full, target: req.targetNode, pool: req.pool },
           ctx,
         );
       } catch (e) {
@@ -76,7 +82,7 @@ export async function cloneVm(client: ProxmoxClient, source: VmInfo, req: CloneR
         // After a lost answer, a taken id is looked at by the next attempt: it may be our clone.
         if (isConfigExists(e) && !answerLost) await idTaken();
         if (isConfigExists(e)) throw new IdTaken();
-        throw e;
+        throw withCloneHint(e);
       }
       await waitForTask(client, upid, ctx);
     },
@@ -87,7 +93,7 @@ export async function cloneVm(client: ProxmoxClient, source: VmInfo, req: CloneR
       baseDelayMs: 200,
     },
   );
-  const created = { id: String(newid), name: req.name, node: req.targetNode ?? node };
+  const created = { id: String(newid), name: req.name, node: req.targetNode ?? node, ...(container && { kind: "container" as const }) };
   const made = await findVm(client, { id: String(newid) }, undefined, ctx).catch((e: unknown) => {
     throw isHypervisorError(e) ? e.withCreated(created) : e;
   });
@@ -102,8 +108,9 @@ export async function cloneVm(client: ProxmoxClient, source: VmInfo, req: CloneR
  * name found afterwards is taken instead of cloning again. True when there were any.
  */
 async function awaitClonesUnderWay(client: ProxmoxClient, node: string, source: VmInfo, ctx: OperationContext): Promise<boolean> {
-  const active = await client.get<Array<{ upid: string; type: string }>>(api`/nodes/${node}/tasks`, { source: "active", vmid: source.id, typefilter: "qmclone" }, ctx);
-  const clones = active.filter((t) => t.type === "qmclone");
+  const type = CLONE_TASK[guestType(source)];
+  const active = await client.get<Array<{ upid: string; type: string }>>(api`/nodes/${node}/tasks`, { source: "active", vmid: source.id, typefilter: type }, ctx);
+  const clones = active.filter((t) => t.type === type);
   for (const task of clones) {
     ctx.progress?.(`a clone of ${describeVm(source)} is under way (${task.upid}); waiting for it before cloning`);
     await waitForTask(client, task.upid, ctx).catch((e: unknown) => {
@@ -113,8 +120,15 @@ async function awaitClonesUnderWay(client: ProxmoxClient, node: string, source: 
   return clones.length > 0;
 }
 
+/** qemu-server: "unable to create VM 300: config file already exists"; pve-container (pve-cluster): "CT 300 already exists on node 'pve1'". */
 function isConfigExists(e: unknown): boolean {
-  return isHypervisorError(e, "conflict") && /config file already exists/i.test(e.detail);
+  return isHypervisorError(e, "conflict") && /config file already exists|already exists on node/i.test(e.detail);
+}
+
+/** pve-container copies a running container's volumes only from a snapshot: say what to do instead. */
+function withCloneHint(e: unknown): unknown {
+  if (!isHypervisorError(e, "invalid-state") || !/only possible from a snapshot/i.test(e.detail)) return e;
+  return new HypervisorError(e.detail, { kind: e.kind, code: e.code, hint: "Stop the container before cloning it, or clone a container template", cause: e });
 }
 
 /**

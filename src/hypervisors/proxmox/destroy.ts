@@ -3,12 +3,13 @@ import { retry } from "../../core/retry";
 import { describeVm, type OperationContext, type VmInfo } from "../types";
 import type { ProxmoxClient } from "./client";
 import { isLostAnswer, isRetryableOperationError } from "./errors";
+import { guestType } from "./guest";
 import { listVms, nodeOf, readStatus } from "./inventory";
 import { api } from "./path";
 import { waitForTask } from "./tasks";
 
 /**
- * Destroys a stopped VM with its disks (`purge` also removes it from backup jobs, HA and pools).
+ * Destroys a stopped VM or container with its disks (`purge` also removes it from backup jobs, HA and pools).
  * A running or protected VM is refused by the server at once, with its reason. A VM that is gone
  * is destroyed already; after a lost answer the VM is looked at before the request is sent again.
  */
@@ -21,7 +22,7 @@ export async function destroyVm(client: ProxmoxClient, vm: VmInfo, ctx: Operatio
       try {
         const node = await nodeOf(client, vm, ctx);
         ctx.progress?.(`destroy ${describeVm(vm)}`);
-        upid = await client.delete<string>(api`/nodes/${node}/qemu/${vm.id}`, { purge: true, "destroy-unreferenced-disks": true }, ctx);
+        upid = await client.delete<string>(api`/nodes/${node}/${guestType(vm)}/${vm.id}`, { purge: true, "destroy-unreferenced-disks": true }, ctx);
       } catch (e) {
         if (isLostAnswer(e)) answerLost = true;
         if (isHypervisorError(e, "not-found") && (await gone(client, vm, ctx))) return;
@@ -38,7 +39,7 @@ async function gone(client: ProxmoxClient, vm: VmInfo, ctx: OperationContext): P
   if (!(await listVms(client, ctx)).some((v) => v.id === vm.id)) return true;
   try {
     const s = await readStatus(client, vm, ctx);
-    if (s.current.lock === "destroyed") throw new HypervisorError("VM is locked (destroyed)", { kind: "locked" });
+    if (s.current.lock === "destroyed") throw new HypervisorError(`${guestType(vm) === "lxc" ? "CT" : "VM"} is locked (destroyed)`, { kind: "locked" });
     return false;
   } catch (e) {
     if (isHypervisorError(e, "not-found")) return true;

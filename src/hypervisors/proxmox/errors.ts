@@ -16,12 +16,15 @@ const HIBERNATED_HINT =
 
 const MESSAGE_KINDS: Array<[RegExp, ErrorKind]> = [
   [HIBERNATED_LOCK, "invalid-state"],
-  [/VM is locked|can't lock file|got lock timeout/i, "locked"],
+  // qemu-server says "VM is locked (...)", pve-container "CT is locked (...)".
+  [/(VM|CT) is locked|can't lock file|got lock timeout/i, "locked"],
   [/already used|already exists/i, "conflict"],
   [/does not exist|no such (vm|snapshot)|not found|hostname lookup .* failed/i, "not-found"],
   // The guest agent is absent, not started, or silent (a paused guest): the guest cannot answer now.
   [/guest agent is not running|no qemu guest agent configured|qmp command 'guest-[a-z-]+' failed/i, "invalid-state"],
-  [/not running|already running|is running|is paused|protection mode enabled|is a template/i, "invalid-state"],
+  [/not running|already running|is running|is paused|protection mode enabled|is a template|only possible from a snapshot/i, "invalid-state"],
+  // Storage without snapshots (directory, thick LVM) or a bind mount: no retry will change that.
+  [/snapshot feature is not available/i, "unsupported"],
 ];
 
 export function kindOfMessage(message: string, fallback: ErrorKind = "server"): ErrorKind {

@@ -6,7 +6,7 @@ import { nodeOf } from "./inventory";
 import { api } from "./path";
 import { guestAgentPrivilege } from "./privileges";
 
-/** The QEMU guest agent's `network-get-interfaces` answer, as Proxmox relays it. */
+/** The QEMU guest agent's `network-get-interfaces` answer, as Proxmox relays it; a container's interfaces have the same items. */
 export interface AgentInterfaces {
   result?: Array<{
     name?: string;
@@ -14,9 +14,16 @@ export interface AgentInterfaces {
   }>;
 }
 
+/** A container's interfaces (`GET .../lxc/{vmid}/interfaces`), read by the host from the container's network namespace. */
+type ContainerInterfaces = NonNullable<AgentInterfaces["result"]> | null;
+
 export function addressesOf(answer: AgentInterfaces): string[] {
+  return reachable(answer.result ?? []);
+}
+
+function reachable(interfaces: NonNullable<AgentInterfaces["result"]>): string[] {
   const out = new Set<string>();
-  for (const iface of answer.result ?? []) {
+  for (const iface of interfaces) {
     for (const ip of iface["ip-addresses"] ?? []) {
       const address = ip["ip-address"]?.split("%")[0]; // drop an IPv6 zone ("fe80::1%eth0")
       if (address && isReachableAddress(address)) out.add(address);
@@ -32,6 +39,11 @@ export function addressesOf(answer: AgentInterfaces): string[] {
  */
 export async function guestIpAddresses(client: ProxmoxClient, vm: VmInfo, ctx: OperationContext): Promise<string[]> {
   const node = await nodeOf(client, vm, ctx);
+  if (vm.kind === "container") {
+    // No agent: the host reads the namespace. A stopped container answers null (pve-container's
+    // get_interfaces returns nothing), though the schema promises an array.
+    return reachable((await client.get<ContainerInterfaces>(api`/nodes/${node}/lxc/${vm.id}/interfaces`, undefined, ctx)) ?? []);
+  }
   try {
     return addressesOf(await client.get<AgentInterfaces>(api`/nodes/${node}/qemu/${vm.id}/agent/network-get-interfaces`, undefined, ctx));
   } catch (e) {

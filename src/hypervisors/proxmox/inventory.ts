@@ -2,6 +2,7 @@ import { HypervisorError, isHypervisorError } from "../../core/errors";
 import { pollUntil } from "../../core/poll";
 import { describeSelector, describeVm, type ObservedState, type OperationContext, type VmInfo, type VmSelector } from "../types";
 import type { ProxmoxClient } from "./client";
+import { CLONE_TARGET_LOCKS, guestType, kindOfType, requireKind, type GuestType } from "./guest";
 import { api } from "./path";
 import { rememberStatus } from "./statusMemo";
 
@@ -16,7 +17,7 @@ export interface ResourceEntry {
   lock?: string;
 }
 
-/** `GET /nodes/{node}/qemu/{vmid}/status/current`: the authoritative state. */
+/** `GET /nodes/{node}/{qemu|lxc}/{vmid}/status/current`: the authoritative state (containers have no qmpstatus). */
 export interface CurrentStatus {
   status: string;
   template?: number;
@@ -52,13 +53,14 @@ export function vmFromResource(r: ResourceEntry): VmInfo & { node: string } {
     node: r.node,
     state: observedState(r),
     template: r.template === 1,
+    ...kindOfType(r.type),
   };
 }
 
-/** Every QEMU VM and template of the cluster, in one request (containers are not VMs here). */
+/** Every guest of the cluster, VMs and containers, templates included, in one request. */
 export async function listVms(client: ProxmoxClient, ctx: OperationContext): Promise<Array<VmInfo & { node: string }>> {
   const entries = await client.shared<ResourceEntry[]>(api`/cluster/resources`, { type: "vm" }, ctx);
-  return entries.filter((r) => r.type === "qemu").map(vmFromResource);
+  return entries.filter((r) => r.type === "qemu" || r.type === "lxc").map(vmFromResource);
 }
 
 /** VM ids are integers from 100 to 999999999. */
@@ -82,9 +84,10 @@ export async function findVm(client: ProxmoxClient, selector: VmSelector, defaul
   }
   const vmid = selector.id !== undefined ? parseVmid(selector.id) : undefined;
   // Id and node known (every read after the first, and every confirmation): one request to the
-  // node instead of two. A VM no longer there (migrated, or gone) is looked up in the cluster.
+  // node instead of two. A VM no longer there (migrated, or gone) is looked up in the cluster;
+  // so is a container named without its kind, since the VM path does not have it.
   if (vmid !== undefined && selector.node !== undefined) {
-    const direct = await statusOn(client, selector.node, vmid, ctx);
+    const direct = await statusOn(client, selector.node, vmid, guestType(selector), ctx);
     if (direct) {
       requireSameName(direct.vm, selector);
       rememberStatus(client, direct);
@@ -100,6 +103,7 @@ export async function findVm(client: ProxmoxClient, selector: VmSelector, defaul
     found = pickByName(all, selector, defaultNode);
   }
   if (!found) return undefined;
+  requireKind(found, selector);
   const status = await settledStatus(client, found, ctx);
   if (!status) return undefined; // destroyed between the two reads, or a clone that failed
   rememberStatus(client, status);
@@ -116,13 +120,13 @@ export async function settledStatus(client: ProxmoxClient, vm: VmInfo, ctx: Oper
     async () => {
       try {
         const s = await readStatus(client, vm, ctx);
-        return s.current.lock === "clone" ? undefined : { status: s };
+        return s.current.lock !== undefined && CLONE_TARGET_LOCKS.has(s.current.lock) ? undefined : { status: s };
       } catch (e) {
         if (isHypervisorError(e, "not-found")) return {};
         throw e;
       }
     },
-    { deadline: ctx.deadline, onTimeout: () => ctx.deadline.timeoutError(`wait for the clone to ${describeVm(vm)}`, `VM ${vm.id} is still locked for the clone`) },
+    { deadline: ctx.deadline, onTimeout: () => ctx.deadline.timeoutError(`wait for the clone to ${describeVm(vm)}`, `guest ${vm.id} is still locked for the clone`) },
   );
   return outcome.status;
 }
@@ -136,12 +140,12 @@ function requireSameName(vm: VmInfo, selector: VmSelector): void {
   }
 }
 
-/** status/current of a VM on a given node, as a whole VmStatus; undefined when the node does not have it. */
-async function statusOn(client: ProxmoxClient, node: string, vmid: number, ctx: OperationContext): Promise<VmStatus | undefined> {
+/** status/current of a guest on a given node, as a whole VmStatus; undefined when the node does not have it (as that kind). */
+async function statusOn(client: ProxmoxClient, node: string, vmid: number, type: GuestType, ctx: OperationContext): Promise<VmStatus | undefined> {
   try {
-    const current = await client.get<CurrentStatus>(api`/nodes/${node}/qemu/${vmid}/status/current`, undefined, ctx);
+    const current = await client.get<CurrentStatus>(api`/nodes/${node}/${type}/${vmid}/status/current`, undefined, ctx);
     const state = observedState(current);
-    const vm = { id: String(vmid), name: current.name ?? `VM ${vmid}`, node, state, template: current.template === 1 };
+    const vm = { id: String(vmid), name: current.name ?? `VM ${vmid}`, node, state, template: current.template === 1, ...kindOfType(type) };
     return { vm, current, state, haManaged: current.ha?.managed === 1 };
   } catch (e) {
     if (isHypervisorError(e, "not-found")) return undefined;
@@ -150,7 +154,11 @@ async function statusOn(client: ProxmoxClient, node: string, vmid: number, ctx: 
 }
 
 function pickByName<T extends VmInfo>(all: T[], selector: VmSelector, defaultNode: string | undefined): T | undefined {
-  const matches = all.filter((v) => v.name === selector.name);
+  const named = all.filter((v) => v.name === selector.name);
+  // A pinned kind chooses between a VM and a container of one name; a name only the other kind
+  // has is returned, for findVm to say so, rather than taken for absent.
+  const ofKind = selector.kind === undefined ? named : named.filter((v) => (v.kind ?? "vm") === selector.kind);
+  const matches = ofKind.length ? ofKind : named;
   if (matches.length <= 1) return matches[0];
   const hint = selector.node ?? defaultNode;
   const onHint = matches.filter((v) => v.node === hint);
@@ -169,7 +177,7 @@ export async function readStatus(client: ProxmoxClient, vm: VmInfo, ctx: Operati
   let node = await nodeOf(client, vm, ctx);
   for (let attempt = 1; ; attempt++) {
     try {
-      const current = await client.get<CurrentStatus>(api`/nodes/${node}/qemu/${vm.id}/status/current`, undefined, ctx);
+      const current = await client.get<CurrentStatus>(api`/nodes/${node}/${guestType(vm)}/${vm.id}/status/current`, undefined, ctx);
       const state = observedState(current);
       return { vm: { ...vm, node, state }, current, state, haManaged: current.ha?.managed === 1 };
     } catch (e) {

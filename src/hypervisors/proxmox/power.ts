@@ -4,17 +4,19 @@ import { retry } from "../../core/retry";
 import { describeVm, type ObservedState, type OperationContext, type VmInfo } from "../types";
 import type { Params, ProxmoxClient } from "./client";
 import { isLostAnswer, isRefusedForNow, isRetryableOperationError } from "./errors";
+import { guestType } from "./guest";
 import { readStatus, type VmStatus } from "./inventory";
 import { takeRecentStatus } from "./statusMemo";
 import { api } from "./path";
 import { waitForTask } from "./tasks";
 
-type Action = "start" | "stop" | "shutdown" | "suspend" | "resume" | "reset";
+/** The status actions both kinds have; a container's reset is its reboot, and only VMs suspend (pause and hibernate). */
+type Action = "start" | "stop" | "shutdown" | "suspend" | "resume" | "reset" | "reboot";
 
 /** POST status/{action} and wait for its task. */
 async function runAction(client: ProxmoxClient, s: VmStatus, action: Action, params: Params | undefined, ctx: OperationContext): Promise<void> {
   ctx.progress?.(`${action} ${describeVm(s.vm)}`);
-  const upid = await client.post<string>(api`/nodes/${s.vm.node}/qemu/${s.vm.id}/status/${action}`, params, ctx);
+  const upid = await client.post<string>(api`/nodes/${s.vm.node}/${guestType(s.vm)}/${s.vm.id}/status/${action}`, params, ctx);
   await waitForTask(client, upid, ctx);
 }
 
@@ -68,7 +70,17 @@ async function waitForState(client: ProxmoxClient, vm: VmInfo, reached: (s: Obse
 }
 
 function refuse(s: VmStatus, what: string): never {
-  throw new HypervisorError(`cannot ${what}: the VM is ${s.state}`, { kind: "invalid-state", vm: describeVm(s.vm) });
+  throw new HypervisorError(`cannot ${what}: the ${s.vm.kind === "container" ? "container" : "VM"} is ${s.state}`, { kind: "invalid-state", vm: describeVm(s.vm) });
+}
+
+/**
+ * Containers are never paused or suspended through this driver: pve-container's suspend is a CRIU
+ * checkpoint that stops the container, which the API then reports as stopped. The provider refuses
+ * first, with the reason; this is the driver keeping its own contract.
+ */
+function refuseForContainer(vm: VmInfo, what: string): void {
+  if (vm.kind !== "container") return;
+  throw new HypervisorError(`Proxmox VE cannot ${what} a container`, { kind: "unsupported", vm: describeVm(vm), hint: 'Use state "stopped" or "running"' });
 }
 
 /** start on a running VM is done, not an error; the task says "already running" when we raced another start. */
@@ -135,7 +147,8 @@ export async function shutdownGuest(client: ProxmoxClient, vm: VmInfo, windowMs:
         try {
           await runAction(client, s, "shutdown", { timeout: windowSeconds }, windowCtx);
         } catch (e) {
-          if (isHypervisorError(e) && /got timeout/i.test(e.detail)) throw new GuestDidNotStop();
+          // qemu-server: "VM quit/powerdown failed - got timeout"; pve-container: "container did not stop".
+          if (isHypervisorError(e) && /got timeout|container did not stop/i.test(e.detail)) throw new GuestDidNotStop();
           throw e;
         }
       },
@@ -155,7 +168,8 @@ export async function shutdownGuest(client: ProxmoxClient, vm: VmInfo, windowMs:
 
 class GuestDidNotStop extends Error {}
 
-export function suspend(client: ProxmoxClient, vm: VmInfo, ctx: OperationContext): Promise<void> {
+export async function suspend(client: ProxmoxClient, vm: VmInfo, ctx: OperationContext): Promise<void> {
+  refuseForContainer(vm, "suspend to disk");
   return drive(client, vm, ctx, {
     operation: "suspend",
     reached: (st) => st === "suspended",
@@ -163,7 +177,8 @@ export function suspend(client: ProxmoxClient, vm: VmInfo, ctx: OperationContext
   });
 }
 
-export function pause(client: ProxmoxClient, vm: VmInfo, ctx: OperationContext): Promise<void> {
+export async function pause(client: ProxmoxClient, vm: VmInfo, ctx: OperationContext): Promise<void> {
+  refuseForContainer(vm, "pause");
   return drive(client, vm, ctx, {
     operation: "pause",
     reached: (st) => st === "paused",
@@ -186,12 +201,14 @@ export function resume(client: ProxmoxClient, vm: VmInfo, ctx: OperationContext)
 /**
  * A reset cannot be looked for afterwards (the VM runs before and after), so it is repeated only
  * when the server said it did nothing; a lost answer is reported, saying it may have happened.
+ * Containers have no reset: theirs is a reboot (shut down, killed after lxc-stop's own timeout, started).
  */
 export async function reset(client: ProxmoxClient, vm: VmInfo, ctx: OperationContext): Promise<void> {
   const s = await readStatus(client, vm, ctx);
   if (s.state !== "running") refuse(s, "reset");
+  const action = s.vm.kind === "container" ? "reboot" : "reset";
   try {
-    await retry(() => runAction(client, s, "reset", undefined, ctx), {
+    await retry(() => runAction(client, s, action, undefined, ctx), {
       deadline: ctx.deadline,
       operation: "reset",
       retryable: isRefusedForNow,

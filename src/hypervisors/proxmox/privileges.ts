@@ -25,12 +25,19 @@ export interface PrivilegeRow {
   needs: readonly Requirement[];
 }
 
-const POWER = ["start", "stop", "shutdown", "reset", "suspend", "resume"].map((a) => `POST /nodes/{node}/qemu/{vmid}/status/${a}`);
+/** The same method for VMs and for containers: the two path families ask the same privileges. */
+const both = (method: string, rest: string) => [`${method} /nodes/{node}/qemu/{vmid}${rest}`, `${method} /nodes/{node}/lxc/{vmid}${rest}`];
+
+const POWER = [
+  ...["start", "stop", "shutdown", "reset", "suspend", "resume"].map((a) => `POST /nodes/{node}/qemu/{vmid}/status/${a}`),
+  // A container's resetTrigger reboots it; containers are never suspended or paused.
+  ...["start", "stop", "shutdown", "reboot"].map((a) => `POST /nodes/{node}/lxc/{vmid}/status/${a}`),
+];
 
 export const PRIVILEGE_TABLE: readonly PrivilegeRow[] = [
   {
     what: "every resource, `getVms`, refresh",
-    methods: ["POST /access/ticket", "GET /cluster/resources", "GET /nodes/{node}/qemu/{vmid}/status/current", "GET /nodes/{node}/tasks/{upid}/status", "GET /nodes/{node}/tasks/{upid}/log"],
+    methods: ["POST /access/ticket", "GET /cluster/resources", ...both("GET", "/status/current"), "GET /nodes/{node}/tasks/{upid}/status", "GET /nodes/{node}/tasks/{upid}/log"],
     needs: [{ anyOf: ["VM.Audit"], on: "/vms/{vmid}" }],
   },
   {
@@ -47,18 +54,24 @@ export const PRIVILEGE_TABLE: readonly PrivilegeRow[] = [
     ],
   },
   {
+    what: "`VmPowerState` with `waitForIp`, container",
+    // The host reads a container's addresses from its network namespace: no guest agent.
+    methods: ["GET /nodes/{node}/lxc/{vmid}/interfaces"],
+    needs: [],
+  },
+  {
     what: "`VmSnapshot`",
-    methods: ["GET /nodes/{node}/qemu/{vmid}/snapshot", "POST /nodes/{node}/qemu/{vmid}/snapshot", "PUT /nodes/{node}/qemu/{vmid}/snapshot/{snapname}/config", "DELETE /nodes/{node}/qemu/{vmid}/snapshot/{snapname}"],
+    methods: [...both("GET", "/snapshot"), ...both("POST", "/snapshot"), ...both("PUT", "/snapshot/{snapname}/config"), ...both("DELETE", "/snapshot/{snapname}")],
     needs: [{ anyOf: ["VM.Snapshot"], on: "/vms/{vmid}" }],
   },
   {
     what: "`VmSnapshot` rollback",
-    methods: ["POST /nodes/{node}/qemu/{vmid}/snapshot/{snapname}/rollback"],
+    methods: both("POST", "/snapshot/{snapname}/rollback"),
     needs: [{ anyOf: ["VM.Snapshot", "VM.Snapshot.Rollback"], on: "/vms/{vmid}" }],
   },
   {
     what: "`VmPresence`, clone",
-    methods: ["GET /cluster/nextid", "GET /nodes/{node}/tasks", "POST /nodes/{node}/qemu/{vmid}/clone"],
+    methods: ["GET /cluster/nextid", "GET /nodes/{node}/tasks", ...both("POST", "/clone")],
     needs: [
       { anyOf: ["VM.Clone"], on: "/vms/{vmid}" },
       { anyOf: ["VM.Allocate"], on: "/vms/{newid} or /pool/{pool}" },
@@ -69,7 +82,7 @@ export const PRIVILEGE_TABLE: readonly PrivilegeRow[] = [
   },
   {
     what: "`VmPresence`, destroy",
-    methods: ["POST /nodes/{node}/qemu/{vmid}/status/stop", "DELETE /nodes/{node}/qemu/{vmid}"],
+    methods: [...both("POST", "/status/stop"), ...both("DELETE", "")],
     needs: [
       { anyOf: ["VM.PowerMgmt"], on: "/vms/{vmid}" },
       { anyOf: ["VM.Allocate"], on: "/vms/{vmid}" },
@@ -94,6 +107,6 @@ function requirementText(r: Requirement): string {
 
 /** The README's table, one row per use. */
 export function privilegeTableMarkdown(): string {
-  const rows = PRIVILEGE_TABLE.map((row) => `| ${row.what} | ${row.needs.map(requirementText).join("; ")} |`);
+  const rows = PRIVILEGE_TABLE.map((row) => `| ${row.what} | ${row.needs.length ? row.needs.map(requirementText).join("; ") : "nothing beyond every resource's"} |`);
   return ["| what | privileges |", "|---|---|", ...rows].join("\n");
 }

@@ -4,8 +4,9 @@ import { retry } from "../../core/retry";
 import { describeVm, type CreateSnapshotRequest, type OperationContext, type SnapshotInfo, type VmInfo } from "../types";
 import type { ProxmoxClient } from "./client";
 import { isLostAnswer, isRetryableOperationError } from "./errors";
+import { guestType } from "./guest";
 import { nodeOf, readStatus } from "./inventory";
-import { api } from "./path";
+import { api, type ApiPath } from "./path";
 import { waitForTask } from "./tasks";
 
 /** One entry of `GET .../snapshot`; `snapstate` is set while the snapshot is being made or deleted. */
@@ -34,22 +35,46 @@ export function snapshotFromEntry(e: SnapshotEntry): SnapshotInfo {
   };
 }
 
-/** Proxmox's rule for snapshot names (pve-configid, at most 40 characters, two reserved words). */
-export function snapshotNameProblem(name: string): string | undefined {
+/**
+ * Proxmox's rule for snapshot names (pve-configid, at most 40 characters) and the words each kind
+ * reserves: qemu-server "current" and "pending" (any case), pve-container "current" and "vzdump".
+ */
+export function snapshotNameProblem(name: string, vm?: Pick<VmInfo, "kind">): string | undefined {
   if (!/^[a-zA-Z][a-zA-Z0-9_-]+$/.test(name)) return "must start with a letter and contain only letters, digits, - and _ (at least 2 characters)";
   if (name.length > 40) return "must be at most 40 characters";
-  if (name === CURRENT || name.toLowerCase() === "pending") return `"${name}" is reserved by Proxmox`;
+  const reserved = vm?.kind === "container" ? name === "vzdump" : name.toLowerCase() === "pending";
+  if (name === CURRENT || reserved) return `"${name}" is reserved by Proxmox`;
   return undefined;
 }
 
 /** A name no Proxmox snapshot can have is refused here: the server would only refuse the request. */
-function requireSnapshotName(name: string): void {
-  const problem = snapshotNameProblem(name);
+function requireSnapshotName(name: string, vm: VmInfo): void {
+  const problem = snapshotNameProblem(name, vm);
   if (problem) throw new HypervisorError(`snapshot name "${name}" ${problem}`, { kind: "invalid-input" });
 }
 
+/** The snapshot path of a guest of either kind. */
+function snapshotsPath(node: string, vm: VmInfo) {
+  return api`/nodes/${node}/${guestType(vm)}/${vm.id}/snapshot`;
+}
+
+/** One snapshot's path, or one of its two sub-paths (literal words, so appending them keeps it one encoded path). */
+function snapshotPath(node: string, vm: VmInfo, name: string, sub?: "config" | "rollback"): ApiPath {
+  const path = api`/nodes/${node}/${guestType(vm)}/${vm.id}/snapshot/${name}`;
+  return sub ? (`${path}/${sub}` as ApiPath) : path;
+}
+
+/** Storage that cannot snapshot is a fact of the cluster, not a passing trouble: say what to change. */
+const NO_SNAPSHOT_FEATURE_HINT =
+  "A volume of this guest is on storage without snapshots (a directory, NFS or thick LVM storage with raw disks), or is a bind mount; move it to ZFS, LVM-thin, Ceph RBD or a qcow2 disk, or leave it out of snapshots";
+
+function withStorageHint(e: unknown): unknown {
+  if (!isHypervisorError(e, "unsupported") || !/snapshot feature is not available/i.test(e.detail)) return e;
+  return new HypervisorError(e.detail, { kind: e.kind, code: e.code, hint: NO_SNAPSHOT_FEATURE_HINT, cause: e });
+}
+
 async function entries(client: ProxmoxClient, node: string, vm: VmInfo, ctx: OperationContext): Promise<SnapshotEntry[]> {
-  const all = await client.get<SnapshotEntry[]>(api`/nodes/${node}/qemu/${vm.id}/snapshot`, undefined, ctx);
+  const all = await client.get<SnapshotEntry[]>(snapshotsPath(node, vm), undefined, ctx);
   return all.filter((e) => e.name !== CURRENT);
 }
 
@@ -92,7 +117,10 @@ function busyWithSnapshot(vm: VmInfo): HypervisorError {
  * having landed late.
  */
 export async function createSnapshot(client: ProxmoxClient, vm: VmInfo, req: CreateSnapshotRequest, ctx: OperationContext): Promise<SnapshotInfo> {
-  requireSnapshotName(req.name);
+  requireSnapshotName(req.name, vm);
+  if (req.includeMemory && vm.kind === "container") {
+    throw new HypervisorError("a container snapshot holds no memory: Proxmox VE snapshots only a container's volumes", { kind: "invalid-input", hint: "Leave includeMemory out (or false) for containers" });
+  }
   const node = await nodeOf(client, vm, ctx);
   if ((await entry(client, node, vm, req.name, ctx))?.snapstate === PREPARING) {
     ctx.progress?.(`${describeVm(vm)}: snapshot ${req.name} is being made already; waiting for it`);
@@ -119,7 +147,7 @@ export async function createSnapshot(client: ProxmoxClient, vm: VmInfo, req: Cre
       try {
         ctx.progress?.(`create snapshot ${req.name} of ${describeVm(vm)}`);
         upid = await client.post<string>(
-          api`/nodes/${node}/qemu/${vm.id}/snapshot`,
+          snapshotsPath(node, vm),
           { snapname: req.name, description: req.description, vmstate: req.includeMemory ? true : undefined },
           ctx,
         );
@@ -134,7 +162,7 @@ export async function createSnapshot(client: ProxmoxClient, vm: VmInfo, req: Cre
       } catch (e) {
         const done = await landed(e);
         if (done) return done;
-        throw e;
+        throw withStorageHint(e);
       }
       const made = await entry(client, node, vm, req.name, ctx);
       if (!made) throw new HypervisorError(`the snapshot task ended OK but snapshot ${req.name} is not listed`, { kind: "server" });
@@ -146,7 +174,7 @@ export async function createSnapshot(client: ProxmoxClient, vm: VmInfo, req: Cre
 
 /** Sets a snapshot's description; after a lost answer, looks whether it already reads so before sending again. */
 export async function updateSnapshotDescription(client: ProxmoxClient, vm: VmInfo, name: string, description: string, ctx: OperationContext): Promise<void> {
-  requireSnapshotName(name);
+  requireSnapshotName(name, vm);
   const node = await nodeOf(client, vm, ctx);
   let answerLost = false;
   await retry(
@@ -156,7 +184,7 @@ export async function updateSnapshotDescription(client: ProxmoxClient, vm: VmInf
         if (e && (e.description ?? "").trim() === description.trim()) return;
       }
       try {
-        await client.put(api`/nodes/${node}/qemu/${vm.id}/snapshot/${name}/config`, { description }, ctx);
+        await client.put(snapshotPath(node, vm, name, "config"), { description }, ctx);
       } catch (e) {
         if (isLostAnswer(e)) answerLost = true;
         throw e;
@@ -169,10 +197,12 @@ export async function updateSnapshotDescription(client: ProxmoxClient, vm: VmInf
 /**
  * Rolls back. A finished rollback cannot be told apart from none, so after a lost answer it is
  * looked for only while it runs (VM locked "rollback") and waited for; otherwise it is sent
- * again, which ends in the same state: the snapshot's.
+ * again, which ends in the same state: the snapshot's. A guest rolled back to a snapshot without
+ * memory (every container snapshot) is stopped afterwards, on every hypervisor alike: `start` is
+ * not sent, and a VmPowerState of the guest starts it again.
  */
 export async function revertToSnapshot(client: ProxmoxClient, vm: VmInfo, name: string, ctx: OperationContext): Promise<void> {
-  requireSnapshotName(name);
+  requireSnapshotName(name, vm);
   const node = await nodeOf(client, vm, ctx);
   let answerLost = false;
   await retry(
@@ -183,7 +213,7 @@ export async function revertToSnapshot(client: ProxmoxClient, vm: VmInfo, name: 
       let upid: string;
       try {
         ctx.progress?.(`roll ${describeVm(vm)} back to snapshot ${name}`);
-        upid = await client.post<string>(api`/nodes/${node}/qemu/${vm.id}/snapshot/${name}/rollback`, undefined, ctx);
+        upid = await client.post<string>(snapshotPath(node, vm, name, "rollback"), undefined, ctx);
       } catch (e) {
         if (isLostAnswer(e)) answerLost = true;
         throw e;
@@ -196,7 +226,7 @@ export async function revertToSnapshot(client: ProxmoxClient, vm: VmInfo, name: 
 
 /** Deletes a snapshot; one that does not exist (any more) is deleted already. */
 export async function deleteSnapshot(client: ProxmoxClient, vm: VmInfo, name: string, ctx: OperationContext): Promise<void> {
-  requireSnapshotName(name);
+  requireSnapshotName(name, vm);
   const node = await nodeOf(client, vm, ctx);
   let answerLost = false;
   await retry(
@@ -209,7 +239,7 @@ export async function deleteSnapshot(client: ProxmoxClient, vm: VmInfo, name: st
       }
       try {
         ctx.progress?.(`delete snapshot ${name} of ${describeVm(vm)}`);
-        const upid = await client.delete<string>(api`/nodes/${node}/qemu/${vm.id}/snapshot/${name}`, undefined, ctx);
+        const upid = await client.delete<string>(snapshotPath(node, vm, name), undefined, ctx);
         await waitForTask(client, upid, ctx);
       } catch (e) {
         if (isLostAnswer(e)) answerLost = true;

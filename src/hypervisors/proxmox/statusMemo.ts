@@ -27,6 +27,6 @@ export function takeRecentStatus(client: ProxmoxClient, vmid: string): VmStatus 
 
 /** Any write to a VM's path makes what was read about it stale. */
 export function forgetStatusOfPath(client: ProxmoxClient, path: string): void {
-  const vmid = /\/qemu\/(\d+)(\/|$)/.exec(path)?.[1];
+  const vmid = /\/(?:qemu|lxc)\/(\d+)(\/|$)/.exec(path)?.[1];
   if (vmid) memos.get(client)?.delete(vmid);
 }

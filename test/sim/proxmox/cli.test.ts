@@ -87,7 +87,7 @@ describe("sim:proxmox command line", () => {
         const res = await fetch(`${env.PROXMOX_VE_ENDPOINT}/api2/json/cluster/resources?type=vm`, { headers: { Authorization: `PVEAPIToken=${env.PROXMOX_VE_API_TOKEN}` }, dispatcher: agent });
         expect(res.status).toBe(200);
         const vms = ((await res.json()) as { data: Array<{ node: string }> }).data;
-        expect(vms).toHaveLength(16);
+        expect(vms).toHaveLength(21);
         expect(new Set(vms.map((v) => v.node))).toEqual(new Set(["pve1", "pve2", "pve3"]));
         const login = await fetch(`${env.PROXMOX_VE_ENDPOINT}/api2/json/access/ticket`, {
           method: "POST",

@@ -1,4 +1,4 @@
-import { ApiError, configMissing } from "./errors";
+import { ApiError, configMissing, type GuestType } from "./errors";
 import type { SimVm } from "./types";
 import { VmRecord, defaultIpFor } from "./vm";
 
@@ -23,6 +23,8 @@ export class Cluster {
     if (this.vms.has(v.vmid)) throw new Error(`VM ${v.vmid} already exists`);
     if (!this.hasNode(v.node)) throw new Error(`no such node ${v.node} (nodes: ${this.nodes.join(", ")})`);
     const vm = new VmRecord(v.vmid, v.name, v.node);
+    vm.type = v.type ?? "qemu";
+    vm.snapshotFeature = v.snapshotFeature ?? true;
     // Order matters: qmpstatus refines status, hibernated overrides both, an explicit lock comes last.
     if (v.status !== undefined) vm.status = v.status;
     if (v.qmpstatus !== undefined) vm.qmpstatus = v.qmpstatus;
@@ -48,10 +50,10 @@ export class Cluster {
     return vm;
   }
 
-  /** The VM if its config lives on that node; qemu-server's 500 otherwise. */
-  vmOnNode(node: string, vmid: number): VmRecord {
+  /** The guest if its config lives on that node under that kind's directory; the 500 of qemu-server or pve-container otherwise. */
+  vmOnNode(node: string, vmid: number, type: GuestType = "qemu"): VmRecord {
     const vm = this.vms.get(vmid);
-    if (!vm || vm.node !== node) throw configMissing(node, vmid);
+    if (!vm || vm.node !== node || vm.type !== type) throw configMissing(node, vmid, type);
     return vm;
   }
 

@@ -1,4 +1,4 @@
-import { TaskError, flockTimeoutMessage } from "./errors";
+import { TaskError, flockTimeoutMessage, type GuestType } from "./errors";
 import type { Timers } from "./timers";
 
 export type LockMode = "exclusive" | "shared";
@@ -26,7 +26,7 @@ export class ConfigLocks {
   constructor(private readonly timers: Timers) {}
 
   /** Resolves with the release function once held; rejects after timeoutMs. Waiters are served in order. */
-  acquire(vmid: number, mode: LockMode, timeoutMs: number): Promise<() => void> {
+  acquire(vmid: number, mode: LockMode, timeoutMs: number, type: GuestType = "qemu"): Promise<() => void> {
     const st = this.state(vmid);
     return new Promise((resolve, reject) => {
       let released = false;
@@ -51,7 +51,7 @@ export class ConfigLocks {
         if (i < 0) return;
         st.queue.splice(i, 1);
         this.pump(vmid, st);
-        reject(new TaskError(flockTimeoutMessage(vmid)));
+        reject(new TaskError(flockTimeoutMessage(vmid, type)));
       });
       st.queue.push(waiter);
       this.pump(vmid, st);

@@ -1,6 +1,7 @@
 import type { Auth, Identity } from "./auth";
 import type { Cluster } from "./cluster";
 import type { ConfigLocks } from "./configLock";
+import type { GuestType } from "./errors";
 import type { Faults } from "./faults";
 import type { Params } from "./params";
 import type { Settings } from "./settings";
@@ -29,6 +30,8 @@ export interface Call {
   path: Record<string, string>;
   /** Path, query and body parameters, validated against the method's PVE schema. */
   params: Params;
+  /** The guest path family of the route: /nodes/{node}/qemu/... or /nodes/{node}/lxc/... */
+  guest: GuestType;
 }
 
 /** An answer with top-level fields beside `data`, like the task log's `total`. */

@@ -8,7 +8,7 @@ describe("Proxmox simulator: inventory", () => {
   beforeEach(async () => ({ sim, c } = await startSimWithClient()));
   afterEach(() => stopSimWithClient(sim, c));
 
-  it("seeds two nodes, running and stopped VMs, an agent-less and an ACPI-deaf guest, and a template", async () => {
+  it("seeds two nodes, running and stopped VMs, an agent-less and an ACPI-deaf guest, a template, and containers beside them", async () => {
     const vms = (await c.request("GET", "/cluster/resources", { type: "vm" })).body.data as Array<Record<string, unknown>>;
     const brief = vms.map((v) => [v.vmid, v.name, v.node, v.status, v.template]);
     expect(brief).toEqual([
@@ -17,16 +17,23 @@ describe("Proxmox simulator: inventory", () => {
       [102, "db-01", "pve2", "running", 0],
       [103, "build-7", "pve2", "stopped", 0],
       [104, "legacy", "pve2", "running", 0],
+      [160, "ct-web", "pve1", "running", 0],
+      [161, "ct-db", "pve1", "stopped", 0],
+      [162, "ct-cache", "pve2", "running", 0],
+      [163, "ct-files", "pve2", "stopped", 0],
+      [8000, "tmpl-alpine", "pve1", "stopped", 1],
       [9000, "tmpl-debian", "pve1", "stopped", 1],
     ]);
     expect(vms[0]).toMatchObject({ id: "qemu/100", type: "qemu", maxmem: expect.any(Number), uptime: expect.any(Number) });
+    expect(vms.find((v) => v.vmid === 160)).toMatchObject({ id: "lxc/160", type: "lxc" });
+    expect(sim.vms.get(163)!.snapshotFeature).toBe(false);
     expect(sim.vms.get(104)!.acpi).toBe("ignores");
     expect(sim.vms.get(102)!.agent).toBe(false);
   });
 
   it("lists nodes, storage and pools too when no type is given", async () => {
     const all = (await c.request("GET", "/cluster/resources")).body.data as Array<{ type: string; id: string }>;
-    expect(new Set(all.map((r) => r.type))).toEqual(new Set(["qemu", "node", "storage", "pool"]));
+    expect(new Set(all.map((r) => r.type))).toEqual(new Set(["qemu", "lxc", "node", "storage", "pool"]));
     const nodes = (await c.request("GET", "/cluster/resources", { type: "node" })).body.data;
     expect(nodes.map((n: { id: string; status: string }) => [n.id, n.status])).toEqual([
       ["node/pve1", "online"],
@@ -96,8 +103,8 @@ describe("Proxmox simulator: inventory", () => {
     const bc = TestClient.token(big);
     try {
       const vms = (await bc.request("GET", "/cluster/resources", { type: "vm" })).body.data as Array<{ vmid: number; node: string; name: string }>;
-      expect(vms).toHaveLength(3006);
-      expect(new Set(vms.map((v) => v.vmid)).size).toBe(3006);
+      expect(vms).toHaveLength(3011);
+      expect(new Set(vms.map((v) => v.vmid)).size).toBe(3011);
       expect(vms.filter((v) => v.node === "pve3").length).toBe(1000);
       expect(vms.find((v) => v.vmid === 1000)!.name).toBe("vm-1000");
       expect((await bc.request("GET", "/nodes/pve3/qemu")).body.data).toHaveLength(1000);

@@ -10,7 +10,7 @@ import type { VmRecord } from "./vm";
 const GiB = 1024 ** 3;
 const DISK_BYTES = 32 * GiB;
 
-function figures(vm: VmRecord, now: number): Record<string, number> {
+export function figures(vm: VmRecord, now: number): Record<string, number> {
   const running = vm.status === "running";
   return {
     cpu: running ? 0.01 + (vm.vmid % 7) / 100 : 0,
@@ -26,7 +26,8 @@ function figures(vm: VmRecord, now: number): Record<string, number> {
   };
 }
 
-const displayName = (vm: VmRecord) => vm.name || `VM ${vm.vmid}`;
+/** qemu-server names a nameless VM "VM <id>", pve-container a hostless container "CT<id>". */
+export const displayName = (vm: VmRecord) => vm.name || (vm.type === "lxc" ? `CT${vm.vmid}` : `VM ${vm.vmid}`);
 
 /** pvestatd's view, which lags a real change by resourcesLagMs. */
 function monitoredStatus(call: Call, vm: VmRecord, now: number): string {
@@ -42,8 +43,8 @@ function clusterResources(call: Call): unknown[] {
     const vms = [...cluster.vms.values()].sort((a, b) => a.vmid - b.vmid);
     for (const vm of vms) {
       out.push({
-        id: `qemu/${vm.vmid}`,
-        type: "qemu",
+        id: `${vm.type}/${vm.vmid}`,
+        type: vm.type,
         vmid: vm.vmid,
         node: vm.node,
         name: displayName(vm),
@@ -90,7 +91,7 @@ function nodeGuests(call: Call): unknown[] {
   const full = call.params.bool("full");
   const now = Date.now();
   return [...call.sim.cluster.vms.values()]
-    .filter((vm) => vm.node === node)
+    .filter((vm) => vm.node === node && vm.type === "qemu")
     .map((vm) => ({
       vmid: vm.vmid,
       name: displayName(vm),

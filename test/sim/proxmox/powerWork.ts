@@ -1,5 +1,5 @@
 import type { SimCore } from "./context";
-import { TaskError } from "./errors";
+import { TaskError, type GuestType } from "./errors";
 import { checkLockInTask, reload } from "./guards";
 import type { TaskContext } from "./tasks";
 
@@ -10,15 +10,15 @@ import type { TaskContext } from "./tasks";
  */
 
 export async function startWork(sim: SimCore, t: TaskContext, node: string, vmid: number, skiplock: boolean): Promise<void> {
-  await t.flock(vmid);
-  const vm = reload(sim, node, vmid);
-  if (vm.template) throw new TaskError("you can't start a vm if it's a template");
+  const type = await guestLock(sim, t, vmid);
+  const vm = reload(sim, node, vmid, type);
+  if (vm.template) throw new TaskError(type === "lxc" ? "you can't start a CT if it's a template" : "you can't start a vm if it's a template");
   const resume = vm.hibernated;
   if (!resume) checkLockInTask(vm, { skiplock });
-  if (vm.status === "running") throw new TaskError(`VM ${vmid} already running`);
+  if (vm.status === "running") throw new TaskError(`${type === "lxc" ? "CT" : "VM"} ${vmid} already running`);
   if (resume) t.log("Resuming suspended VM");
   await t.sleep(sim.settings.taskDurationMs);
-  const live = reload(sim, node, vmid);
+  const live = reload(sim, node, vmid, type);
   if (resume) {
     live.lock = undefined;
     t.log("resumed VM");
@@ -29,8 +29,8 @@ export async function startWork(sim: SimCore, t: TaskContext, node: string, vmid
 
 /** Hard stop. A stopped VM is fine; a hibernated one loses its saved state and its "suspended" lock. */
 export async function stopWork(sim: SimCore, t: TaskContext, node: string, vmid: number, skiplock: boolean): Promise<void> {
-  await t.flock(vmid);
-  const vm = reload(sim, node, vmid);
+  const type = await guestLock(sim, t, vmid);
+  const vm = reload(sim, node, vmid, type);
   if (vm.status !== "running") {
     if (vm.hibernated) {
       t.log("VM is suspended to disk - removing saved state");
@@ -40,7 +40,17 @@ export async function stopWork(sim: SimCore, t: TaskContext, node: string, vmid:
   }
   checkLockInTask(vm, { skiplock });
   await t.sleep(sim.settings.taskDurationMs);
-  reload(sim, node, vmid).status = "stopped";
+  reload(sim, node, vmid, type).status = "stopped";
+}
+
+/**
+ * Takes the guest's config file lock, named as its kind names it (qemu-server or pve-container),
+ * and says which kind it is: the guest exists when its task starts, and its kind never changes.
+ */
+export async function guestLock(sim: SimCore, t: TaskContext, vmid: number): Promise<GuestType> {
+  const type = sim.cluster.vms.get(vmid)?.type ?? "qemu";
+  await (type === "lxc" ? t.flockCt(vmid) : t.flock(vmid));
+  return type;
 }
 
 export interface ShutdownRequest {
@@ -57,21 +67,30 @@ export interface ShutdownRequest {
  * "VM quit/powerdown failed - got timeout", or with forceStop kills the guest with a warning.
  */
 export async function shutdownWork(sim: SimCore, t: TaskContext, node: string, vmid: number, r: ShutdownRequest): Promise<void> {
-  await t.flock(vmid);
-  const vm = reload(sim, node, vmid);
+  const type = await guestLock(sim, t, vmid);
+  const vm = reload(sim, node, vmid, type);
   if (vm.status !== "running") return;
   checkLockInTask(vm, { skiplock: r.skiplock });
   if (r.hard) {
     await t.sleep(sim.settings.taskDurationMs);
-    reload(sim, node, vmid).status = "stopped";
+    reload(sim, node, vmid, type).status = "stopped";
     return;
   }
   const timeoutMs = r.timeout * 1000;
   const guestStopsIn = vm.acpi === "obeys" ? sim.settings.guestShutdownMs : Infinity;
   await t.sleep(Math.min(timeoutMs, guestStopsIn));
-  const live = reload(sim, node, vmid);
+  const live = reload(sim, node, vmid, type);
   if (live.status !== "running") return; // someone else stopped it meanwhile
   if (guestStopsIn <= timeoutMs) {
+    live.status = "stopped";
+    return;
+  }
+  if (type === "lxc") {
+    // pve-container's vm_stop: `lxc-stop --nokill --timeout N` fails, then "container did not stop" (or --kill with forceStop).
+    if (!r.forceStop) {
+      t.warn(`command 'lxc-stop -n ${vmid} --nokill --timeout ${r.timeout}' failed: exit code 1`);
+      throw new TaskError("container did not stop");
+    }
     live.status = "stopped";
     return;
   }

@@ -4,6 +4,7 @@ import { cloneRoutes } from "./clone";
 import type { Route } from "./context";
 import { destroyRoutes } from "./destroy";
 import { inventoryRoutes } from "./inventory";
+import { lxcRoutes } from "./lxc";
 import { snapshotRoutes } from "./snapshots";
 import { statusRoutes } from "./status";
 import { taskRoutes } from "./taskApi";
@@ -17,5 +18,6 @@ export const allRoutes: readonly Route[] = [
   ...cloneRoutes,
   ...destroyRoutes,
   ...agentRoutes,
+  ...lxcRoutes,
   ...taskRoutes,
 ];

@@ -1,7 +1,7 @@
 import { STATUS_CODES, createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import { Reply, type Call, type Method, type SimCore } from "./context";
-import { ApiError, paramError } from "./errors";
+import { ApiError, lockedMessage, paramError } from "./errors";
 import { validate } from "./params";
 import { extractParams, readBody } from "./request";
 import type { Router } from "./router";
@@ -113,7 +113,7 @@ async function handle(sim: SimCore, router: Router, req: IncomingMessage, res: S
     const reply = await dispatch(sim, req, method, relative, match, body, url.search.slice(1));
     answer.body = reply instanceof Reply ? { ...reply.extra, data: reply.data ?? null } : { data: reply ?? null };
     if (match) {
-      for (const p of answerProblems(match.info.returns, answer.body.data)) conformanceLog.answerProblems.push(`${match.key}: ${p}`);
+      for (const p of answerProblems(match.info.returns, answer.body.data, match.key)) conformanceLog.answerProblems.push(`${match.key}: ${p}`);
     }
   } catch (e) {
     if (e instanceof SimClosedError) throw e;
@@ -168,8 +168,9 @@ async function dispatch(
     const vmid = params.int("vmid") as number;
     const vm = sim.cluster.vms.get(vmid);
     const lock = vm && vm.node === path.node ? sim.faults.takeLockBurst(vmid) : undefined;
-    if (lock) throw new ApiError(500, `VM is locked (${lock})`);
+    if (lock) throw new ApiError(500, lockedMessage(lock, vm!.type));
   }
-  const call: Call = { sim, method: method as Method, identity, path, params };
+  const guest = route.path.startsWith("/nodes/{node}/lxc") ? "lxc" : "qemu";
+  const call: Call = { sim, method: method as Method, identity, path, params, guest };
   return route.handler(call);
 }

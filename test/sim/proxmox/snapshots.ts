@@ -3,11 +3,20 @@ import type { Call, Route } from "./context";
 import { ApiError, TaskError } from "./errors";
 import { checkLockInTask, refuseIfLocked, reload, vmOf } from "./guards";
 import { startWork } from "./powerWork";
+import type { TaskContext } from "./tasks";
 import type { SimSnapshot } from "./types";
 import type { VmRecord } from "./vm";
 import { vmTask } from "./vmTask";
 
-/** /nodes/{node}/qemu/{vmid}/snapshot: the snapshot tree of one VM, with the "current" pseudo entry. */
+/**
+ * /nodes/{node}/{qemu,lxc}/{vmid}/snapshot: the snapshot tree of one guest, with the "current"
+ * pseudo entry. Both kinds share pve-guest-common's AbstractConfig snapshot code; they differ in
+ * task types, reserved names, memory (containers have none) and what a rollback does to a running guest.
+ */
+const TASKS = {
+  qemu: { create: "qmsnapshot", remove: "qmdelsnapshot", rollback: "qmrollback" },
+  lxc: { create: "vzsnapshot", remove: "vzdelsnapshot", rollback: "vzrollback" },
+} as const;
 
 /** The VM configuration a snapshot keeps, which a rollback brings back. */
 interface SavedConfig {
@@ -44,7 +53,7 @@ function list(call: Call): unknown[] {
   const entries = unordered([...vm.snapshots.values()]).map((s) => ({
     name: s.name,
     snaptime: s.snaptime,
-    vmstate: s.vmstate ? 1 : 0,
+    ...(vm.type === "qemu" ? { vmstate: s.vmstate ? 1 : 0 } : {}),
     description: s.description ?? "",
     ...(s.parent ? { parent: s.parent } : {}),
     ...(s.snapstate ? { snapstate: s.snapstate } : {}),
@@ -57,18 +66,20 @@ function create(call: Call): string {
   const { sim } = call;
   const name = call.params.need("snapname");
   if (name === "current") throw new ApiError(500, "unable to use snapshot name 'current' (reserved name)");
-  if (name.toLowerCase() === "pending") throw new ApiError(500, "unable to use snapshot name 'pending' (reserved name)");
+  if (call.guest === "qemu" && name.toLowerCase() === "pending") throw new ApiError(500, "unable to use snapshot name 'pending' (reserved name)");
+  if (call.guest === "lxc" && name === "vzdump") throw new ApiError(500, "unable to use snapshot name 'vzdump' (reserved name)");
   const vm = vmOf(call);
   refuseIfLocked(call, vm);
   const wantState = call.params.bool("vmstate");
   const description = call.params.str("description") ?? "";
-  return vmTask(call, vm, "qmsnapshot", async (t) => {
+  return vmTask(call, vm, TASKS[vm.type].create, async (t) => {
     // Prepare under the config file lock; the slow part runs under the VM's "snapshot" lock instead.
-    const release = await t.flock(vm.vmid);
-    const live = reload(sim, vm.node, vm.vmid);
+    const release = await flockOf(t, vm);
+    const live = reload(sim, vm.node, vm.vmid, vm.type);
     if (live.template) throw new TaskError("you can't take a snapshot if it's a template");
     checkLockInTask(live);
     if (live.snapshots.has(name)) throw new TaskError(`snapshot name '${name}' already used`);
+    if (!live.snapshotFeature) throw new TaskError("snapshot feature is not available");
     const running = live.status === "running";
     const snap: SimSnapshot = { name, description, snaptime: Math.floor(Date.now() / 1000), vmstate: wantState && running, snapstate: "prepare" };
     if (live.currentParent) snap.parent = live.currentParent;
@@ -99,9 +110,9 @@ function remove(call: Call): string {
   const force = call.params.bool("force");
   const vm = vmOf(call);
   refuseIfLocked(call, vm, { allow: force ? ["snapshot-delete"] : [] });
-  return vmTask(call, vm, "qmdelsnapshot", async (t) => {
-    const release = await t.flock(vm.vmid);
-    const live = reload(sim, vm.node, vm.vmid);
+  return vmTask(call, vm, TASKS[vm.type].remove, async (t) => {
+    const release = await flockOf(t, vm);
+    const live = reload(sim, vm.node, vm.vmid, vm.type);
     const snap = snapshotInTask(live, name);
     checkLockInTask(live, { allow: force ? ["snapshot-delete"] : [] });
     live.lock = "snapshot-delete";
@@ -123,15 +134,16 @@ function rollback(call: Call): string {
   const startAfter = call.params.bool("start");
   const vm = vmOf(call);
   refuseIfLocked(call, vm);
-  return vmTask(call, vm, "qmrollback", async (t) => {
-    const release = await t.flock(vm.vmid);
-    const live = reload(sim, vm.node, vm.vmid);
+  return vmTask(call, vm, TASKS[vm.type].rollback, async (t) => {
+    const release = await flockOf(t, vm);
+    const live = reload(sim, vm.node, vm.vmid, vm.type);
     const snap = snapshotInTask(live, name);
     if (snap.snapstate) throw new TaskError(`unable to rollback to incomplete snapshot (snapstate = ${snap.snapstate})`);
     checkLockInTask(live);
     live.lock = "rollback";
     if (live.status === "running") {
-      t.log("stopping VM before rollback");
+      // qemu-server stops the VM; pve-container kills the container (vm_stop with kill).
+      t.log(vm.type === "lxc" ? "stopping container before rollback" : "stopping VM before rollback");
       await t.sleep(sim.settings.taskDurationMs / 2);
       live.status = "stopped";
     }
@@ -159,6 +171,17 @@ function getConfig(call: Call): Record<string, unknown> {
 /** The configuration a snapshot saved, with its own fields (also GET .../config?snapshot=<name>). */
 export function snapshotConfig(vm: VmRecord, snap: SimSnapshot): Record<string, unknown> {
   const saved = savedConfigs.get(snap) ?? { name: vm.name, description: undefined, agent: vm.agent, cores: vm.cores, memoryMb: vm.memoryMb };
+  if (vm.type === "lxc") {
+    return {
+      hostname: saved.name,
+      cores: saved.cores,
+      memory: saved.memoryMb,
+      description: snap.description,
+      snaptime: snap.snaptime,
+      ...(snap.parent ? { parent: snap.parent } : {}),
+      ...(snap.snapstate ? { snapstate: snap.snapstate } : {}),
+    };
+  }
   return {
     name: saved.name,
     cores: saved.cores,
@@ -186,19 +209,24 @@ function digestOf(vm: VmRecord): string {
   return createHash("sha1").update(`${vm.vmid}:${vm.name}:${vm.currentParent ?? ""}:${[...vm.snapshots.keys()].join(",")}`).digest("hex");
 }
 
-export const snapshotRoutes: Route[] = [
-  { method: "GET", path: "/nodes/{node}/qemu/{vmid}/snapshot", handler: list },
-  { method: "POST", path: "/nodes/{node}/qemu/{vmid}/snapshot", handler: create },
+/** The config file lock as the guest's kind names it. */
+function flockOf(t: TaskContext, vm: VmRecord): Promise<() => void> {
+  return vm.type === "lxc" ? t.flockCt(vm.vmid) : t.flock(vm.vmid);
+}
+
+export const snapshotRoutes: Route[] = (["qemu", "lxc"] as const).flatMap((type): Route[] => [
+  { method: "GET", path: `/nodes/{node}/${type}/{vmid}/snapshot`, handler: list },
+  { method: "POST", path: `/nodes/{node}/${type}/{vmid}/snapshot`, handler: create },
   {
     method: "GET",
-    path: "/nodes/{node}/qemu/{vmid}/snapshot/{snapname}",
+    path: `/nodes/{node}/${type}/{vmid}/snapshot/{snapname}`,
     handler: (call) => {
       snapshotOf(vmOf(call), call.params.need("snapname"));
       return [{ cmd: "rollback" }, { cmd: "config" }];
     },
   },
-  { method: "DELETE", path: "/nodes/{node}/qemu/{vmid}/snapshot/{snapname}", handler: remove },
-  { method: "GET", path: "/nodes/{node}/qemu/{vmid}/snapshot/{snapname}/config", handler: getConfig },
-  { method: "PUT", path: "/nodes/{node}/qemu/{vmid}/snapshot/{snapname}/config", handler: putConfig },
-  { method: "POST", path: "/nodes/{node}/qemu/{vmid}/snapshot/{snapname}/rollback", handler: rollback },
-];
+  { method: "DELETE", path: `/nodes/{node}/${type}/{vmid}/snapshot/{snapname}`, handler: remove },
+  { method: "GET", path: `/nodes/{node}/${type}/{vmid}/snapshot/{snapname}/config`, handler: getConfig },
+  { method: "PUT", path: `/nodes/{node}/${type}/{vmid}/snapshot/{snapname}/config`, handler: putConfig },
+  { method: "POST", path: `/nodes/{node}/${type}/{vmid}/snapshot/{snapname}/rollback`, handler: rollback },
+]);

@@ -128,13 +128,13 @@ function abortShutdowns(sim: SimCore, vm: VmRecord): void {
  * An HA-managed VM is not started or stopped by the API call: the task only records the requested
  * state (ha-manager), and the HA manager acts a little after it ended, with its own task.
  */
-function haRequest(call: Call, vm: VmRecord, state: "started" | "stopped", shutdownTimeout?: number): string {
+export function haRequest(call: Call, vm: VmRecord, state: "started" | "stopped", shutdownTimeout?: number): string {
   const { sim } = call;
   const type = state === "started" ? "hastart" : "hastop";
   return vmTask(call, vm, type, async (t) => {
-    t.log(`Requesting HA ${state === "started" ? "start" : "stop"} for VM ${vm.vmid}`);
+    t.log(`Requesting HA ${state === "started" ? "start" : "stop"} for ${vm.type === "lxc" ? "CT" : "VM"} ${vm.vmid}`);
     await t.sleep(sim.settings.taskDurationMs / 2);
-    reload(sim, vm.node, vm.vmid).haState = state;
+    reload(sim, vm.node, vm.vmid, vm.type).haState = state;
     sim.timers.after(sim.settings.haDelayMs, () => haManagerActs(sim, vm.vmid, shutdownTimeout));
   });
 }
@@ -143,11 +143,12 @@ function haManagerActs(sim: SimCore, vmid: number, shutdownTimeout: number | und
   const vm = sim.cluster.vms.get(vmid);
   if (!vm || !vm.ha) return;
   const start = (type: string, run: TaskSpec["run"]) => sim.tasks.start({ node: vm.node, type, id: vmid, user: "root@pam", run });
-  if (vm.haState === "started" && vm.status !== "running") start("qmstart", (t) => startWork(sim, t, vm.node, vmid, false));
+  const p = vm.type === "lxc" ? "vz" : "qm";
+  if (vm.haState === "started" && vm.status !== "running") start(`${p}start`, (t) => startWork(sim, t, vm.node, vmid, false));
   if (vm.haState === "stopped" && vm.status === "running") {
     // The HA manager shuts the guest down and stops it hard when the timeout passes.
-    if (shutdownTimeout === undefined) start("qmstop", (t) => stopWork(sim, t, vm.node, vmid, false));
-    else start("qmshutdown", (t) => shutdownWork(sim, t, vm.node, vmid, { skiplock: false, timeout: shutdownTimeout, forceStop: true, hard: vm.paused }));
+    if (shutdownTimeout === undefined) start(`${p}stop`, (t) => stopWork(sim, t, vm.node, vmid, false));
+    else start(`${p}shutdown`, (t) => shutdownWork(sim, t, vm.node, vmid, { skiplock: false, timeout: shutdownTimeout, forceStop: true, hard: vm.paused }));
   }
 }
 

@@ -1,5 +1,6 @@
 import { randomInt } from "node:crypto";
 import type { ConfigLocks, LockMode } from "./configLock";
+import type { GuestType } from "./errors";
 import type { Faults } from "./faults";
 import type { Settings } from "./settings";
 import { SimClosedError, type Timers } from "./timers";
@@ -35,6 +36,8 @@ export interface TaskContext {
    * it earlier; fails "can't lock file ... - got timeout".
    */
   flock(vmid: number, mode?: LockMode): Promise<() => void>;
+  /** The same lock as pve-container names it (`/run/lock/lxc/pve-config-<vmid>.lock`) in its timeout. */
+  flockCt(vmid: number, mode?: LockMode): Promise<() => void>;
 }
 
 export interface TaskSpec {
@@ -91,8 +94,11 @@ export class Tasks {
         rec.lines.push(`WARN: ${line}`);
       },
       sleep: (ms) => Promise.race([timers.sleep(ms), aborted]),
-      flock: async (vmid, mode = "exclusive") => {
-        const pending = locks.acquire(vmid, mode, settings.flockTimeoutMs);
+      flock: (vmid, mode) => lock(vmid, mode, "qemu"),
+      flockCt: (vmid, mode) => lock(vmid, mode, "lxc"),
+    };
+    async function lock(vmid: number, mode: LockMode = "exclusive", type: GuestType): Promise<() => void> {
+        const pending = locks.acquire(vmid, mode, settings.flockTimeoutMs, type);
         try {
           const release = await Promise.race([pending, aborted]);
           releases.push(release);
@@ -102,8 +108,7 @@ export class Tasks {
           pending.then((release) => release(), () => undefined);
           throw e;
         }
-      },
-    };
+    }
 
     const injected = faults.takeTaskFailure(spec.type);
     const work = async () => {

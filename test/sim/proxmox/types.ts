@@ -62,6 +62,10 @@ export interface SimSnapshot {
 
 export interface SimVm {
   vmid: number;
+  /** "qemu" (default) or "lxc": which API path family serves the guest. */
+  type: "qemu" | "lxc";
+  /** Default true. False: a volume is on storage without snapshots (directory, thick LVM), so snapshots fail "snapshot feature is not available". */
+  snapshotFeature: boolean;
   name: string;
   node: string;
   status: "running" | "stopped";

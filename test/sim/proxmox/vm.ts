@@ -13,6 +13,10 @@ export class VmRecord implements SimVm {
   vmid: number;
   name: string;
   node: string;
+  type: "qemu" | "lxc" = "qemu";
+  snapshotFeature = true;
+  /** A container that `status/suspend` checkpointed (lxc-checkpoint -s): stopped, with a dump that `status/resume` restores. */
+  checkpointed = false;
   lock?: string;
   template = false;
   agent = false;

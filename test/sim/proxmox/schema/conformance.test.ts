@@ -35,7 +35,7 @@ describe("every answer of every served method matches the schema's returns", () 
     if (!route) throw new Error(`no route for ${method} ${path}`);
     const key = `${route.method} ${route.path}`;
     answered.set(key, (answered.get(key) ?? 0) + 1);
-    problems.push(...answerProblems(methodInfo(key)!.returns, a.body.data).map((p) => `${key}: ${p}`));
+    problems.push(...answerProblems(methodInfo(key)!.returns, a.body.data, key).map((p) => `${key}: ${p}`));
     return a.body.data;
   }
 
@@ -82,6 +82,33 @@ describe("every answer of every served method matches the schema's returns", () 
     const cloneTask = await task(["POST", "/nodes/pve1/qemu/9000/clone", { newid: 300, name: "walk-clone" }]);
     await call(["GET", "/nodes/pve1/qemu/300/config"]);
     await task(["DELETE", "/nodes/pve1/qemu/300", { purge: 1 }]);
+
+    // Containers: the same walk through pve-container's methods.
+    for (const node of ["pve1", "pve2"]) await call(["GET", `/nodes/${node}/lxc`]);
+    for (const [node, vmid] of [["pve1", 160], ["pve1", 161], ["pve2", 163], ["pve1", 8000]] as const) {
+      await call(["GET", `/nodes/${node}/lxc/${vmid}/status/current`]);
+      await call(["GET", `/nodes/${node}/lxc/${vmid}/config`]);
+      await call(["GET", `/nodes/${node}/lxc/${vmid}/snapshot`]);
+    }
+    await call(["GET", "/nodes/pve1/lxc/161/config", { snapshot: "base" }]);
+    expect(await call(["GET", "/nodes/pve1/lxc/160/interfaces"])).toEqual(expect.arrayContaining([expect.objectContaining({ name: "eth0" })]));
+    expect(await call(["GET", "/nodes/pve1/lxc/161/interfaces"])).toBeNull();
+    const ctSnap = "/nodes/pve1/lxc/161/snapshot";
+    await task(["POST", ctSnap, { snapname: "walk", description: "walked" }]);
+    await call(["GET", `${ctSnap}/walk`]);
+    await call(["GET", `${ctSnap}/walk/config`]);
+    await call(["PUT", `${ctSnap}/walk/config`, { description: "walked again" }]);
+    await task(["POST", `${ctSnap}/walk/rollback`, { start: 1 }]);
+    await task(["POST", "/nodes/pve1/lxc/161/status/reboot", { timeout: 5 }]);
+    await task(["POST", "/nodes/pve1/lxc/161/status/shutdown", { timeout: 10 }]);
+    await task(["DELETE", `${ctSnap}/walk`]);
+    await task(["POST", "/nodes/pve1/lxc/161/status/start"]);
+    await task(["POST", "/nodes/pve1/lxc/161/status/suspend"]);
+    await task(["POST", "/nodes/pve1/lxc/161/status/resume"]);
+    await task(["POST", "/nodes/pve1/lxc/161/status/stop"]);
+    await task(["POST", "/nodes/pve1/lxc/8000/clone", { newid: 301, hostname: "walk-ct" }]);
+    await call(["GET", "/nodes/pve1/lxc/301/config"]);
+    await task(["DELETE", "/nodes/pve1/lxc/301", { purge: 1, "destroy-unreferenced-disks": 1 }]);
 
     await call(["GET", "/nodes/pve1/tasks"]);
     await call(["GET", "/nodes/pve1/tasks", { source: "all", vmid: 101 }]);

@@ -54,6 +54,10 @@ export const FORMATS: Record<string, Check> = {
   CIDR: (v) => (cidr(v, 4) || cidr(v, 6) ? undefined : "value does not look like a valid CIDR network\n"),
   "pve-task-status-type": (v) => (/^(ok|error|warning|unknown)$/i.test(v) ? undefined : `invalid status '${v}'\n`),
   // pve-storage's content types (PVE::Storage::Plugin valid_content_types, all plugins).
+  // pve-common's PVE::JSONSchema::parse_size: a number with an optional K, M, G or T.
+  "disk-size": (v) => (/^(\d+(\.\d+)?)([KMGT])?$/.test(v) ? undefined : `unable to parse size '${v}'\n`),
+  // pve-container's verify_lxc_mp_string: no /./, /../, a trailing /. or /.., nor a leading ../
+  "pve-lxc-mp-string": (v) => (/\/\.\.?\//.test(v) || /\/\.\.?$/.test(v) || /^\.\.\//.test(v) ? `${v} contains illegal character sequences\n` : undefined),
   "pve-storage-content": (v) => (/^(images|rootdir|vztmpl|iso|backup|snippets|import|none)$/.test(v) ? undefined : `invalid content type '${v}'\n`),
 };
 
