@@ -78,8 +78,8 @@ export function capabilitiesOf(c: Capabilities, kind: GuestKind | undefined): Om
 /** Why `state` is refused for this kind of guest, or undefined when it is a state the guest has. */
 export function powerStateProblem(c: Omit<Capabilities, "containers">, state: PowerState, kind: GuestKind | undefined): string | undefined {
   if (c.powerStates.includes(state)) return undefined;
-  const guests = kind === "container" ? "containers" : "this hypervisor";
-  return c.missing?.[state] ?? `"${state}" is not a state ${guests} have (they have: ${c.powerStates.join(", ")})`;
+  const who = kind === "container" ? "containers have (they have" : "this hypervisor has (it has";
+  return c.missing?.[state] ?? `"${state}" is not a state ${who}: ${c.powerStates.join(", ")})`;
 }
 
 export interface CreateSnapshotRequest {

@@ -1,5 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
-import type { Capabilities } from "../hypervisors";
+import { capabilitiesOf, type Capabilities, type GuestKind } from "../hypervisors";
 import type { Connections } from "./connections";
 import { isUnknown } from "./unknown";
 
@@ -26,4 +26,23 @@ export function capabilityFailures(
   const caps = connections.capabilities(connection);
   if (!caps) return [{ property: "connection", reason: `connection "${connection}" has no supported type (proxmox, vsphere, virtualbox)` }];
   return rule(caps);
+}
+
+/**
+ * The same, with the capabilities of the kind of guest a selector pins (`vm.kind`,
+ * `cloneFrom.kind`): a container's rules are checked in preview when the program says it is one,
+ * and once it is found otherwise. A kind the hypervisor does not have is a failure on that property.
+ */
+export function kindCapabilityFailures(
+  connections: Connections,
+  connection: string,
+  kind: { value: GuestKind | undefined; property: string },
+  rule: (c: Omit<Capabilities, "containers">) => pulumi.dynamic.CheckFailure[],
+): pulumi.dynamic.CheckFailure[] {
+  return capabilityFailures(connections, connection, (all) => {
+    if (isUnknown(kind.value)) return [];
+    const caps = capabilitiesOf(all, kind.value);
+    if (!caps) return [{ property: kind.property, reason: "this hypervisor has no containers (only Proxmox VE has: LXC)" }];
+    return rule(caps);
+  });
 }

@@ -42,8 +42,10 @@ export function diffInputs(
 /** Whether a new selector names, without doubt, the VM recorded in the outputs (vmId, vmAliases, vmName, node). */
 export function selectsSameVm(olds: Record<string, unknown>, vm: unknown): boolean {
   if (!vm || typeof vm !== "object" || containsUnknown(vm) || typeof olds.vmId !== "string" || olds.vmId === "") return false;
-  const s = vm as { id?: unknown; name?: unknown; node?: unknown };
+  const s = vm as { id?: unknown; name?: unknown; node?: unknown; kind?: unknown };
   if (s.node !== undefined && s.node !== olds.node) return false;
+  // Pinning the kind the guest has is naming it more exactly; the other kind is another guest.
+  if (s.kind !== undefined && s.kind !== (olds.kind ?? "vm")) return false;
   if (s.id !== undefined) {
     const ids = [olds.vmId, ...(Array.isArray(olds.vmAliases) ? olds.vmAliases : [])].filter((x): x is string => typeof x === "string");
     return ids.some((id) => sameVmId(String(s.id), id)) && (s.name === undefined || s.name === olds.vmName);

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { POWER_STATES } from "../hypervisors";
+import { GUEST_KINDS, POWER_STATES } from "../hypervisors";
 
 /**
  * The resources' inputs as zod schemas: one source for validation in `check`, defaults, and the
@@ -15,6 +15,7 @@ export const vmSelectorSchema = z
     id: vmId.optional(),
     name: z.string().min(1, "must not be empty").optional(),
     node: z.string().min(1, "must not be empty").optional(),
+    kind: z.enum(GUEST_KINDS).optional(),
   })
   .strict()
   .refine((s) => s.id !== undefined || s.name !== undefined, { message: "needs id or name" });
@@ -55,6 +56,7 @@ export const cloneSourceSchema = z
     id: vmId.optional(),
     name: z.string().min(1).optional(),
     node: z.string().min(1).optional(),
+    kind: z.enum(GUEST_KINDS).optional(),
     full: z.boolean().optional(),
     targetNode: z.string().min(1).optional(),
     pool: z.string().min(1).optional(),

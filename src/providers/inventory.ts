@@ -1,6 +1,6 @@
 import { Deadline } from "../core/deadline";
 import { redactError } from "../core/redact";
-import type { ObservedState } from "../hypervisors";
+import type { GuestKind, ObservedState } from "../hypervisors";
 import { Connections } from "./connections";
 
 export interface VmSummary {
@@ -9,6 +9,8 @@ export interface VmSummary {
   state: ObservedState;
   node: string;
   template: boolean;
+  /** "container" for Proxmox LXC containers, "vm" for everything else. */
+  kind: GuestKind;
 }
 
 export interface ListVmsOptions {
@@ -31,7 +33,7 @@ export async function listVms(connectionsJson: string | undefined, o: ListVmsOpt
     const vms = await hv.listVms({ deadline: Deadline.seconds(o.timeoutSeconds ?? 120, `getVms on "${name}"`) });
     return vms
       .filter((vm) => match(vm.name))
-      .map((vm) => ({ id: vm.id, name: vm.name, state: vm.state, node: vm.node ?? "", template: vm.template }))
+      .map((vm) => ({ id: vm.id, name: vm.name, state: vm.state, node: vm.node ?? "", template: vm.template, kind: vm.kind ?? "vm" }))
       .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
   } catch (e) {
     throw redactError(e);

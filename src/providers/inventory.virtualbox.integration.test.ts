@@ -37,9 +37,9 @@ describe.each(["local", "ssh"] as VBoxTransport[])("getVms on VirtualBox (%s)", 
     const vms = await listVms(json, { connection: "lab", nameMatch: "web-*" }, {});
     const node = transport === "ssh" ? "127.0.0.1" : "localhost";
     expect(vms).toEqual([
-      { id: uuidOf("web-01"), name: "web-01", state: "running", node, template: false },
-      { id: uuidOf("web-02"), name: "web-02", state: "suspended", node, template: false },
-      { id: uuidOf("web-03"), name: "web-03", state: "paused", node, template: false },
+      { id: uuidOf("web-01"), name: "web-01", state: "running", node, template: false, kind: "vm" },
+      { id: uuidOf("web-02"), name: "web-02", state: "suspended", node, template: false, kind: "vm" },
+      { id: uuidOf("web-03"), name: "web-03", state: "paused", node, template: false, kind: "vm" },
     ]);
     const ran = cmds.commands().map((a) => a[0]);
     expect(ran.filter((c) => c === "list")).toHaveLength(1);
@@ -66,7 +66,7 @@ describe("getVms on VirtualBox configured through VBOX_MANAGE", () => {
   it("serves the profile \"virtualbox\", and \"default\" when it is the only hypervisor in the environment", async () => {
     const env = { VBOX_MANAGE: v.sim.vboxManagePath };
     const named = await listVms(undefined, { connection: "virtualbox", nameMatch: "db-*" }, env);
-    expect(named).toEqual([{ id: expect.any(String), name: "db-01", state: "stopped", node: "localhost", template: false }]);
+    expect(named).toEqual([{ id: expect.any(String), name: "db-01", state: "stopped", node: "localhost", template: false, kind: "vm" }]);
     expect(await listVms(undefined, { nameMatch: "db-*" }, env)).toEqual(named);
   });
 });

@@ -62,7 +62,7 @@ describeWithVcsim("getVms on vSphere", () => {
       await v.outside.powerOff(vm, opContext());
       await markAsTemplate(v.sim, vm.name);
       expect(await listVms(v.connectionsJson, { connection: "lab", nameMatch: new RegExp(`^${second.name}$`) }, {})).toEqual([
-        { id: vm.id, name: vm.name, state: "stopped", node: vm.node, template: true },
+        { id: vm.id, name: vm.name, state: "stopped", node: vm.node, template: true, kind: "vm" },
       ]);
     });
 

@@ -1,6 +1,7 @@
 import { HypervisorError, isHypervisorError } from "../core/errors";
 import { pollUntil } from "../core/poll";
-import { describeVm, type Hypervisor, type ObservedState, type OperationContext, type PowerState, type VmInfo } from "../hypervisors";
+import { capabilitiesOf, describeVm, powerStateProblem, type Hypervisor, type ObservedState, type OperationContext, type PowerState, type VmInfo } from "../hypervisors";
+import { selectorOf } from "./lookup";
 
 export type ShutdownMode = "graceful" | "hard" | "graceful-then-hard";
 
@@ -25,6 +26,7 @@ export async function converge(
 ): Promise<VmInfo> {
   const from = vm.state;
   if (from === target) return vm;
+  refuseMissingState(hv, vm, target);
   if (from === "unknown") {
     throw new HypervisorError(`the hypervisor reports no state for the VM (is its node or host offline?)`, {
       kind: "invalid-state",
@@ -101,6 +103,14 @@ async function askGuestToStop(
   }
 }
 
+/** A state this kind of guest does not have (a container is never suspended) is refused before anything is sent. */
+export function refuseMissingState(hv: Hypervisor, vm: VmInfo, target: PowerState): void {
+  const caps = capabilitiesOf(hv.capabilities, vm.kind);
+  const problem = caps ? powerStateProblem(caps, target, vm.kind) : `this hypervisor has no ${vm.kind}s`;
+  if (!problem) return;
+  throw new HypervisorError(problem, { kind: "invalid-input", operation: `set power state ${target}`, vm: describeVm(vm) });
+}
+
 function refuseFromStopped(vm: VmInfo, from: ObservedState, target: PowerState): void {
   if (from !== "stopped") return;
   throw new HypervisorError(`a stopped VM has no running guest to ${target === "paused" ? "pause" : "suspend"}`, {
@@ -120,7 +130,7 @@ export async function confirmState(hv: Hypervisor, vm: VmInfo, target: PowerStat
   let seen: string = vm.state;
   return pollUntil(
     async () => {
-      const now = await hv.findVm({ id: vm.id, node: vm.node }, ctx);
+      const now = await hv.findVm(selectorOf(vm), ctx);
       if (!now) throw new HypervisorError("the VM disappeared during the operation", { kind: "not-found", operation: `set power state ${target}`, vm: describeVm(vm) });
       seen = now.state;
       return now.state === target ? now : undefined;

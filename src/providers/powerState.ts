@@ -1,16 +1,16 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { HypervisorError, isHypervisorError } from "../core/errors";
 import { pollUntil } from "../core/poll";
-import { describeVm, type Hypervisor, type ObservedState, type OperationContext, type VmInfo } from "../hypervisors";
+import { describeVm, powerStateProblem, type GuestKind, type Hypervisor, type ObservedState, type OperationContext, type VmInfo } from "../hypervisors";
 import { checkInputs } from "./check";
 import { currentConnections, sameConnection, withHypervisor } from "./runtime";
 import { claim, claimedByAnother, managementIdOf } from "./claims";
 import { PartialFailure } from "./partialFailure";
 import { diffInputs } from "./diff";
 import { powerStateInputsSchema, type PowerStateInputs } from "./inputs";
-import { converge, stopVm } from "./power";
-import { requireVm, storedSelector } from "./lookup";
-import { capabilityFailures } from "./capabilities";
+import { converge, refuseMissingState, stopVm } from "./power";
+import { kindOf, requireVm, selectorOf, storedSelector } from "./lookup";
+import { kindCapabilityFailures } from "./capabilities";
 
 /** What VmPowerState stores: its inputs plus what was observed. */
 export interface PowerStateOutputs extends Omit<PowerStateInputs, "state"> {
@@ -26,6 +26,8 @@ export interface PowerStateOutputs extends Omit<PowerStateInputs, "state"> {
   initialState: ObservedState;
   /** This resource's own mark (see claims.ts). */
   managementId?: string;
+  /** What the guest is: "vm" or "container" (Proxmox LXC). */
+  kind?: GuestKind;
 }
 
 const rules = {
@@ -36,9 +38,10 @@ const rules = {
 export const powerStateProvider: pulumi.dynamic.ResourceProvider = {
   async check(_olds, news) {
     return checkInputs(powerStateInputsSchema, news, (i) =>
-      capabilityFailures(currentConnections(), i.connection, (c) =>
-        c.powerStates.includes(i.state) ? [] : [{ property: "state", reason: `"${i.state}" is not a state this hypervisor has (it has: ${c.powerStates.join(", ")})` }],
-      ),
+      kindCapabilityFailures(currentConnections(), i.connection, { value: i.vm.kind, property: "vm.kind" }, (c) => {
+        const problem = powerStateProblem(c, i.state, i.vm.kind);
+        return problem ? [{ property: "state", reason: problem }] : [];
+      }),
     );
   },
 
@@ -53,6 +56,7 @@ export const powerStateProvider: pulumi.dynamic.ResourceProvider = {
     return withHypervisor(inputs, `power state ${inputs.state}`, async (hv, ctx) => {
       const vm = await requireVm(hv, inputs.vm, ctx, `set power state ${inputs.state}`);
       refuseTemplate(vm);
+      refuseMissingState(hv, vm, inputs.state);
       const initialState = vm.state;
       const mark = managementIdOf();
       claim("VmPowerState", inputs.connection, mark, vm.id);
@@ -65,6 +69,7 @@ export const powerStateProvider: pulumi.dynamic.ResourceProvider = {
   async update(id, olds: PowerStateOutputs, news: PowerStateInputs) {
     return withHypervisor(news, `power state ${news.state}`, async (hv, ctx) => {
       const vm = await requireVm(hv, storedSelector(olds), ctx, `set power state ${news.state}`);
+      refuseMissingState(hv, vm, news.state);
       const mark = managementIdOf(olds);
       claim("VmPowerState", news.connection, mark, vm.id);
       // Like a Terraform trigger: changing a value that was set resets; adding or removing it does not.
@@ -120,7 +125,7 @@ async function apply(
     if (resetRequested && inputs.state === "running" && wasRunning) {
       ctx.progress?.(`${describeVm(now)}: reset (resetTrigger changed)`);
       await hv.reset(now, ctx);
-      now = (await hv.findVm({ id: now.id, node: now.node }, ctx)) ?? now;
+      now = (await hv.findVm(selectorOf(now), ctx)) ?? now;
     }
     const ips = inputs.state === "running" && inputs.waitForIp ? await waitForIp(hv, now, ctx) : [];
     return { vm: now, ips };
@@ -179,5 +184,5 @@ function stopOptions(i: Pick<PowerStateInputs, "shutdown" | "shutdownTimeoutSeco
 
 function outputs(inputs: Omit<PowerStateInputs, "state">, vm: VmInfo, ips: string[], initialState: ObservedState, managementId: string | undefined): PowerStateOutputs {
   const { state: _desired, ...rest } = inputs as PowerStateInputs;
-  return { ...rest, state: vm.state, vmId: vm.id, vmName: vm.name, node: vm.node ?? "", ...(vm.aliases && { vmAliases: vm.aliases }), ipAddresses: ips, initialState, ...(managementId && { managementId }) };
+  return { ...rest, state: vm.state, vmId: vm.id, vmName: vm.name, node: vm.node ?? "", kind: kindOf(vm), ...(vm.aliases && { vmAliases: vm.aliases }), ipAddresses: ips, initialState, ...(managementId && { managementId }) };
 }

@@ -42,6 +42,12 @@ describe.each(["local", "ssh"] as VBoxTransport[])("VmPowerState on VirtualBox (
   });
   afterEach(() => stopConfiguredVirtualBox(v));
 
+  it("refuses vm.kind container in check: VirtualBox has no containers", async () => {
+    const r = await power.check!({}, { connection: "lab", vm: { name: "web", kind: "container" }, state: "running" });
+    expect(r.failures).toEqual([{ property: "vm.kind", reason: "this hypervisor has no containers (only Proxmox VE has: LXC)" }]);
+    expect((await power.check!({}, { connection: "lab", vm: { name: "web", kind: "vm" }, state: "running" })).failures).toEqual([]);
+  });
+
   it("starts a stopped VM headless and records its UUID, host and earlier state", async () => {
     const cmds = markCommands(v.sim);
     const { result } = await up({ vm: { name: "web" }, state: "running" });

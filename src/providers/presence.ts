@@ -1,15 +1,16 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { HypervisorError, isHypervisorError } from "../core/errors";
 import { PartialFailure } from "./partialFailure";
-import { describeVm, type Hypervisor, type OperationContext, type VmInfo } from "../hypervisors";
+import { describeVm, type GuestKind, type Hypervisor, type OperationContext, type VmInfo } from "../hypervisors";
 import { checkInputs } from "./check";
 import { diffInputs } from "./diff";
 import { presenceInputsSchema, type PresenceInputs } from "./inputs";
 import { currentConnections, sameConnection, withHypervisor } from "./runtime";
 import { claim, claimedByAnother, managementIdOf } from "./claims";
-import { requireVm } from "./lookup";
-import { capabilityFailures } from "./capabilities";
+import { kindOf, requireVm, storedSelector } from "./lookup";
+import { kindCapabilityFailures } from "./capabilities";
 import { stopVm } from "./power";
+import { isUnknown } from "./unknown";
 
 export interface PresenceOutputs extends PresenceInputs {
   exists: boolean;
@@ -22,6 +23,8 @@ export interface PresenceOutputs extends PresenceInputs {
   managementId?: string;
   /** True when this resource cloned the VM (rather than adopting one that was there). */
   created: boolean;
+  /** What the guest is: "vm" or "container" (Proxmox LXC); absent while there is none. */
+  kind?: GuestKind;
 }
 
 const rules = {
@@ -33,8 +36,10 @@ const rules = {
 export const presenceProvider: pulumi.dynamic.ResourceProvider = {
   async check(_olds, news) {
     return checkInputs(presenceInputsSchema, news, (i) =>
-      capabilityFailures(currentConnections(), i.connection, (c) => {
+      kindCapabilityFailures(currentConnections(), i.connection, { value: i.cloneFrom?.kind ?? i.vm.kind, property: i.cloneFrom?.kind ? "cloneFrom.kind" : "vm.kind" }, (c) => {
         if (!i.cloneFrom) return [];
+        if (i.cloneFrom.kind && i.vm.kind && i.cloneFrom.kind !== i.vm.kind && !isUnknown(i.vm.kind) && !isUnknown(i.cloneFrom.kind))
+          return [{ property: "vm.kind", reason: `a clone is of its source's kind: cloneFrom.kind is "${i.cloneFrom.kind}"` }];
         if (!c.clone) return [{ property: "cloneFrom", reason: "this hypervisor cannot clone VMs" }];
         if (i.cloneFrom.full === false && !c.linkedClone) return [{ property: "cloneFrom.full", reason: "this hypervisor cannot make linked clones" }];
         return [];
@@ -68,7 +73,7 @@ export const presenceProvider: pulumi.dynamic.ResourceProvider = {
   async read(id, props: PresenceOutputs) {
     return withHypervisor(props, "refresh VM presence", async (hv, ctx) => {
       // The VM this resource knows by id; or, when it knew none, whatever the selector finds now.
-      const vm = props.vmId ? await hv.findVm({ id: props.vmId, node: props.node || undefined }, ctx) : await hv.findVm(props.vm, ctx);
+      const vm = await hv.findVm(storedSelector(props), ctx);
       return { id, props: outputs(props, vm, props.created, props.managementId) };
     });
   },
@@ -77,7 +82,7 @@ export const presenceProvider: pulumi.dynamic.ResourceProvider = {
     if (!props.destroyOnDelete || !props.exists || !props.vmId) return;
     if (claimedByAnother("VmPresence", props.connection, props.managementId, `VM ${props.vmName || props.vmId}`, props.vmId)) return;
     await withHypervisor(props, "destroy VM on delete", async (hv, ctx) => {
-      const vm = await hv.findVm({ id: props.vmId, node: props.node || undefined }, ctx);
+      const vm = await hv.findVm(storedSelector(props), ctx);
       if (vm) await destroy(hv, vm, props.vmId, ctx);
     });
   },
@@ -107,6 +112,13 @@ async function reconcile(hv: Hypervisor, inputs: PresenceInputs, olds: PresenceO
       });
     }
     const source = await requireVm(hv, inputs.cloneFrom, ctx, `clone ${inputs.vm.name}`);
+    if (inputs.vm.kind && inputs.vm.kind !== kindOf(source)) {
+      throw new HypervisorError(`a clone is of its source's kind: ${describeVm(source)} would make a ${kindOf(source)}, but vm.kind says "${inputs.vm.kind}"`, {
+        kind: "invalid-input",
+        operation: `clone ${inputs.vm.name}`,
+        hint: `Clone a ${inputs.vm.kind === "container" ? "container template" : "VM template"}, or set vm.kind to "${kindOf(source)}"`,
+      });
+    }
     ctx.progress?.(`cloning ${describeVm(source)} as "${inputs.vm.name}"`);
     const clone = await hv.cloneVm(
       source,
@@ -147,6 +159,7 @@ function outputs(inputs: PresenceInputs, vm: VmInfo | undefined, created: boolea
     vmId: vm?.id ?? "",
     vmName: vm?.name ?? "",
     node: vm?.node ?? "",
+    ...(vm && { kind: kindOf(vm) }),
     ...(vm?.aliases && { vmAliases: vm.aliases }),
     created: vm ? created : false,
     ...(managementId && { managementId }),

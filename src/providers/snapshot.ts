@@ -1,13 +1,13 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { HypervisorError } from "../core/errors";
-import { describeVm, type Hypervisor, type OperationContext, type SnapshotInfo, type VmInfo } from "../hypervisors";
+import { capabilitiesOf, describeVm, type GuestKind, type Hypervisor, type OperationContext, type SnapshotInfo, type VmInfo } from "../hypervisors";
 import { checkInputs } from "./check";
 import { diffInputs } from "./diff";
 import { snapshotInputsSchema, type SnapshotInputs } from "./inputs";
 import { currentConnections, sameConnection, withHypervisor } from "./runtime";
 import { claim, claimedByAnother, managementIdOf } from "./claims";
-import { requireVm, storedSelector } from "./lookup";
-import { capabilityFailures } from "./capabilities";
+import { kindOf, requireVm, storedSelector } from "./lookup";
+import { kindCapabilityFailures } from "./capabilities";
 import { isUnknown } from "./unknown";
 import { log } from "../core/log";
 
@@ -21,6 +21,8 @@ export interface SnapshotOutputs extends SnapshotInputs {
   node: string;
   /** Other ids of the same VM (vSphere moref). */
   vmAliases?: string[];
+  /** What the guest is: "vm" or "container" (Proxmox LXC). */
+  kind?: GuestKind;
   /** True when the snapshot existed before and this resource took it over (e.g. a retried `up`). */
   adopted: boolean;
   /** This resource's own mark (see claims.ts). */
@@ -54,8 +56,8 @@ const rules = {
 export const snapshotProvider: pulumi.dynamic.ResourceProvider = {
   async check(_olds, news) {
     return checkInputs(snapshotInputsSchema, news, (i) =>
-      capabilityFailures(currentConnections(), i.connection, (c) => [
-        ...(i.includeMemory && !c.snapshotMemory ? [{ property: "includeMemory", reason: "this hypervisor cannot snapshot memory" }] : []),
+      kindCapabilityFailures(currentConnections(), i.connection, { value: i.vm.kind, property: "vm.kind" }, (c) => [
+        ...(i.includeMemory && !c.snapshotMemory ? [{ property: "includeMemory", reason: c.missing?.snapshotMemory ?? "this hypervisor cannot snapshot memory" }] : []),
         ...(c.snapshotName && !isUnknown(i.name) && !c.snapshotName.pattern.test(i.name) ? [{ property: "name", reason: c.snapshotName.rule }] : []),
       ]),
     );
@@ -75,6 +77,7 @@ export const snapshotProvider: pulumi.dynamic.ResourceProvider = {
   async create(inputs: SnapshotInputs) {
     return withHypervisor(inputs, `snapshot ${inputs.name}`, async (hv, ctx) => {
       const vm = await requireVm(hv, inputs.vm, ctx, `create snapshot ${inputs.name}`);
+      refuseMemoryOf(hv, vm, inputs);
       const existing = onlyByName(await hv.listSnapshots(vm, ctx), inputs.name, vm);
       if (existing) {
         ctx.progress?.(`${describeVm(vm)}: snapshot "${inputs.name}" exists already (${existing.id}); adopting it`);
@@ -139,6 +142,18 @@ export const snapshotProvider: pulumi.dynamic.ResourceProvider = {
   },
 };
 
+/** A memory snapshot of a guest that has no memory to save (a container) is refused before anything is sent. */
+function refuseMemoryOf(hv: Hypervisor, vm: VmInfo, inputs: SnapshotInputs): void {
+  const caps = capabilitiesOf(hv.capabilities, vm.kind);
+  if (!inputs.includeMemory || caps?.snapshotMemory) return;
+  throw new HypervisorError(caps?.missing?.snapshotMemory ?? "this hypervisor cannot snapshot memory", {
+    kind: "invalid-input",
+    operation: `create snapshot ${inputs.name}`,
+    vm: describeVm(vm),
+    hint: "Leave includeMemory out (or false)",
+  });
+}
+
 /** The one snapshot with that name; several are an error, since adopting one would be a guess. */
 function onlyByName(all: SnapshotInfo[], name: string, vm: VmInfo): SnapshotInfo | undefined {
   const same = all.filter((s) => s.name === name);
@@ -176,6 +191,7 @@ function outputs(inputs: SnapshotInputs, vm: VmInfo, snap: SnapshotInfo, adopted
     vmId: vm.id,
     vmName: vm.name,
     node: vm.node ?? "",
+    kind: kindOf(vm),
     ...(vm.aliases && { vmAliases: vm.aliases }),
     adopted,
     ...(managementId && { managementId }),

@@ -7,7 +7,15 @@ export interface VmSelectorArgs {
   name?: pulumi.Input<string>;
   /** Proxmox node / vSphere host; found automatically when absent. */
   node?: pulumi.Input<string>;
+  /**
+   * "vm" or "container" (Proxmox LXC). Optional: ids are unique across both kinds, and a name
+   * finds either. Pinning it makes preview check what the kind allows, and chooses between a VM
+   * and a container of the same name; a guest of the other kind is an error that names both.
+   */
+  kind?: pulumi.Input<GuestKindName>;
 }
+
+export type GuestKindName = "vm" | "container";
 
 export interface CommonArgs {
   /** Name of the connection profile in `hypervisor:connections` (default "default"). */

@@ -2,4 +2,4 @@ export { VmPowerState, type VmPowerStateArgs } from "./vmPowerState";
 export { VmSnapshot, type VmSnapshotArgs } from "./vmSnapshot";
 export { VmPresence, type VmPresenceArgs, type CloneSourceArgs } from "./vmPresence";
 export { getVms, type GetVmsArgs, type VmSummary } from "./getVms";
-export type { VmSelectorArgs, PowerStateName } from "./args";
+export type { VmSelectorArgs, PowerStateName, GuestKindName } from "./args";

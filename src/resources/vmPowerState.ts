@@ -25,13 +25,15 @@ export class VmPowerState extends pulumi.dynamic.Resource {
   declare readonly vmName: pulumi.Output<string>;
   declare readonly node: pulumi.Output<string>;
   declare readonly ipAddresses: pulumi.Output<string[]>;
+  /** "vm" or "container" (Proxmox LXC). */
+  declare readonly kind: pulumi.Output<string>;
 
   constructor(name: string, args: VmPowerStateArgs, opts?: pulumi.CustomResourceOptions) {
     const secrecy = vmSecrecy(args.vm, opts);
     super(
       providerShim("VmPowerState"),
       name,
-      { vmId: secrecy.settled, vmName: undefined, node: undefined, ipAddresses: undefined, ...args },
+      { vmId: secrecy.settled, vmName: undefined, node: undefined, ipAddresses: undefined, kind: undefined, ...args },
       secrecy.opts,
       "hypervisor",
       "VmPowerState",

@@ -20,6 +20,8 @@ export class VmSnapshot extends pulumi.dynamic.Resource {
   declare readonly createdAt: pulumi.Output<string>;
   declare readonly vmId: pulumi.Output<string>;
   declare readonly vmName: pulumi.Output<string>;
+  /** "vm" or "container" (Proxmox LXC). */
+  declare readonly kind: pulumi.Output<string>;
   declare readonly node: pulumi.Output<string>;
 
   constructor(name: string, args: VmSnapshotArgs, opts?: pulumi.CustomResourceOptions) {
@@ -27,7 +29,7 @@ export class VmSnapshot extends pulumi.dynamic.Resource {
     super(
       providerShim("VmSnapshot"),
       name,
-      { snapshotId: undefined, createdAt: undefined, vmId: secrecy.settled, vmName: undefined, node: undefined, ...args },
+      { snapshotId: undefined, createdAt: undefined, vmId: secrecy.settled, vmName: undefined, node: undefined, kind: undefined, ...args },
       secrecy.opts,
       "hypervisor",
       "VmSnapshot",
