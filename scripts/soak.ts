@@ -1,5 +1,5 @@
 /**
- * `npm run soak [-- --operations N] [--seed N] [--lanes N] [--hypervisors proxmox,vsphere,virtualbox]`:
+ * `npm run soak [-- --operations N] [--seed N] [--lanes N] [--hypervisors proxmox,proxmox-containers,vsphere,virtualbox]`:
  * the long soak of issue 7. Prints one JSON line of figures per hypervisor on stdout; failures
  * and problems go to stderr. Exits 1 when a hypervisor ends with duplicates, wrong states or an
  * unacceptable failure report.
@@ -15,7 +15,7 @@ async function main(): Promise<number> {
       operations: { type: "string", default: "1000" },
       seed: { type: "string", default: "7" },
       lanes: { type: "string", default: "6" },
-      hypervisors: { type: "string", default: "proxmox,vsphere,virtualbox" },
+      hypervisors: { type: "string", default: "proxmox,proxmox-containers,vsphere,virtualbox" },
     },
   });
   const operations = positive(values.operations, "operations");

@@ -15,6 +15,7 @@ const SEED = 7;
 /** Operations per run: VirtualBox's stand-in starts a process per command, so it gets fewer. */
 const OPERATIONS: Record<HypervisorName, { faulty: number; clean: number }> = {
   proxmox: { faulty: 100, clean: 40 },
+  "proxmox-containers": { faulty: 100, clean: 40 },
   vsphere: { faulty: 100, clean: 40 },
   virtualbox: { faulty: 50, clean: 12 },
 };
@@ -45,5 +46,6 @@ function soakSuite(hypervisor: HypervisorName, startTimeoutMs: number): void {
 }
 
 describe("soak on Proxmox (simulator faults)", () => soakSuite("proxmox", 30_000));
+describe("soak on Proxmox containers (simulator faults)", () => soakSuite("proxmox-containers", 30_000));
 describeWithVcsim("soak on vSphere (vcsim behind the fault proxy)", () => soakSuite("vsphere", VCSIM_BUILD_TIMEOUT_MS));
 describe("soak on VirtualBox (the stand-in's knobs)", () => soakSuite("virtualbox", 30_000));

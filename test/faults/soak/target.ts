@@ -7,7 +7,8 @@ import type { Random } from "./random";
  * provider hooks and asks the target only what the simulator itself knows.
  */
 
-export type HypervisorName = "proxmox" | "vsphere" | "virtualbox";
+/** The hypervisors under soak; Proxmox's containers are a target of their own, with their own figures. */
+export type HypervisorName = "proxmox" | "proxmox-containers" | "vsphere" | "virtualbox";
 
 /** A VM as the simulator holds it, read without our driver. */
 export interface TruthVm {

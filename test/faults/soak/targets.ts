@@ -1,4 +1,4 @@
-import { proxmoxTarget } from "./proxmoxTarget";
+import { proxmoxContainerTarget, proxmoxTarget } from "./proxmoxTarget";
 import { virtualboxTarget } from "./virtualboxTarget";
 import { vsphereTarget, vsphereUnavailable } from "./vsphereTarget";
 import type { HypervisorName, SoakTarget } from "./target";
@@ -11,6 +11,7 @@ export interface TargetFactory {
 
 export const SOAK_TARGETS: Record<HypervisorName, TargetFactory> = {
   proxmox: { unavailable: async () => undefined, start: proxmoxTarget },
+  "proxmox-containers": { unavailable: async () => undefined, start: proxmoxContainerTarget },
   vsphere: { unavailable: vsphereUnavailable, start: vsphereTarget },
   virtualbox: { unavailable: async () => undefined, start: virtualboxTarget },
 };

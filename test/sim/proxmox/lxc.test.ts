@@ -42,7 +42,7 @@ describe("Proxmox simulator: containers", () => {
     expect(await c.request("POST", "/nodes/pve1/lxc/161/status/start")).toMatchObject({ status: 500, statusText: "CT is locked (backup)" });
     const mem = await c.request("POST", "/nodes/pve1/lxc/161/snapshot", { snapname: "m", vmstate: 1 });
     expect(mem).toMatchObject({ status: 400, statusText: "Parameter verification failed." });
-    expect(mem.body.errors.vmstate).toMatch(/property is not defined in schema/);
+    expect(mem.body.errors?.vmstate).toMatch(/property is not defined in schema/);
   });
 
   it("fails a snapshot on storage without snapshots inside the task, with Proxmox's words", async () => {
