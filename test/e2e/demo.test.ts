@@ -90,8 +90,9 @@ describe("the demo", () => {
     ].map((line) => out.indexOf(line));
     expect(order).not.toContain(-1);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
-    expect(out).toMatch(/\*\s+101\s+web-02\s+pve1\s+running\s+base,quickstart\s+10\.0\.0\.101/);
-    expect(out).toMatch(/\*\s+101\s+web-02\s+pve1\s+stopped\s+base\s+-/);
+    expect(out).toMatch(/\*\s+101\s+web-02\s+pve1\s+vm\s+running\s+base,quickstart\s+10\.0\.0\.101/);
+    expect(out).toMatch(/\*\s+101\s+web-02\s+pve1\s+vm\s+stopped\s+base\s+-/);
+    expect(out).toMatch(/ \s+160\s+ct-web\s+pve1\s+container\s+running\s+-\s+10\.0\.0\.160/);
   });
 
   test("prints no credential and removes its work directory", () => {

@@ -164,3 +164,45 @@ describe("examples/proxmox-maintenance-window against the Proxmox simulator", ()
     expect(sim.vms.get(100)?.status).toBe("running");
   });
 });
+
+describe("examples/proxmox-containers against the Proxmox simulator", () => {
+  let sim: ProxmoxSim;
+  let world: World;
+  let stack: Stack;
+  const workers = () => [...sim.vms.values()].filter((vm) => vm.name.startsWith("worker-"));
+
+  beforeAll(async () => {
+    requireBuiltPackage();
+    sim = await startSim();
+    world = e2eWorld();
+    stack = await world.open({
+      programDir: path.join(EXAMPLES_DIR, "proxmox-containers"),
+      config: { connection: "lab", workers: "2", release: "r1" },
+      secrets: { "hypervisor:connections": proxmoxConnections(sim) },
+    });
+  });
+  afterAll(async () => {
+    await world?.cleanup();
+    await sim?.close();
+  });
+
+  test("up clones the workers from the container template, snapshots and starts them, and keeps the fleet's containers running", async () => {
+    const result = await stack.up();
+    expect(result.summary.errors).toEqual([]);
+    expect(workers().map((vm) => [vm.name, vm.type, vm.status, [...vm.snapshots.keys()]])).toEqual([
+      ["worker-01", "lxc", "running", ["rel-r1"]],
+      ["worker-02", "lxc", "running", ["rel-r1"]],
+    ]);
+    expect(result.outputs.adopted).toEqual(["ct-cache", "ct-db", "ct-files", "ct-web"]);
+    expect(["ct-cache", "ct-db", "ct-files", "ct-web"].map((n) => [...sim.vms.values()].find((vm) => vm.name === n)?.status)).toEqual(["running", "running", "running", "running"]);
+    expect(sim.counters.tasksStarted.qmstart ?? 0).toBe(0);
+  });
+
+  test("scaling down to one worker destroys the other container only", async () => {
+    stack.setConfig({ connection: "lab", workers: "1", release: "r1" }, { "hypervisor:connections": proxmoxConnections(sim) });
+    const result = await stack.up();
+    expect(result.summary.errors).toEqual([]);
+    expect(workers().map((vm) => vm.name)).toEqual(["worker-01"]);
+    expect(sim.vms.has(8000)).toBe(true);
+  });
+});
