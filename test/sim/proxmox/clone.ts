@@ -13,12 +13,7 @@ function clone(call: Call): string {
   const { sim } = call;
   const { cluster } = sim;
   const p = call.params;
-  const pool = p.str("pool");
-  const target = p.str("target");
-  const snapname = p.str("snapname");
-  const newid = p.int("newid") as number;
-  if (pool !== undefined && !cluster.pools.has(pool)) throw new ApiError(500, `pool '${pool}' does not exist`);
-  if (target !== undefined && !cluster.hasNode(target)) throw new ApiError(500, `no such cluster node '${target}'`);
+  const { pool, target, snapname, newid } = cloneRequest(call);
   const source = vmOf(call);
   refuseIfLocked(call, source, { always: true });
   if (snapname !== undefined && !source.snapshots.has(snapname)) throw new ApiError(500, `snapshot '${snapname}' does not exist`);
@@ -65,6 +60,17 @@ function clone(call: Call): string {
       copy.node = target;
     }
   });
+}
+
+/** What the clone handlers of both kinds read first, with the checks both make before looking at the source: the pool and the target node exist. */
+export function cloneRequest(call: Call): { pool?: string; target?: string; snapname?: string; newid: number } {
+  const { cluster } = call.sim;
+  const p = call.params;
+  const pool = p.str("pool");
+  const target = p.str("target");
+  if (pool !== undefined && !cluster.pools.has(pool)) throw new ApiError(500, `pool '${pool}' does not exist`);
+  if (target !== undefined && !cluster.hasNode(target)) throw new ApiError(500, `no such cluster node '${target}'`);
+  return { pool, target, snapname: p.str("snapname"), newid: p.int("newid") as number };
 }
 
 export const cloneRoutes: Route[] = [{ method: "POST", path: "/nodes/{node}/qemu/{vmid}/clone", handler: clone }];

@@ -7,6 +7,7 @@ import { shutdownWork, startWork, stopWork } from "./powerWork";
 import { snapshotConfig } from "./snapshots";
 import { haRequest } from "./status";
 import { vmTask } from "./vmTask";
+import { cloneRequest } from "./clone";
 import { defaultIpFor, type VmRecord } from "./vm";
 import { linkLocal } from "./agent";
 
@@ -25,18 +26,14 @@ import { linkLocal } from "./agent";
  * - interfaces are read from the container's namespace: null while it is stopped.
  */
 
-function ctOf(call: Call): VmRecord {
-  return vmOf(call);
-}
-
 function runningCt(call: Call, message = (vmid: number) => `CT ${vmid} not running`): VmRecord {
-  const ct = ctOf(call);
+  const ct = vmOf(call);
   if (ct.status !== "running") throw new ApiError(500, message(ct.vmid));
   return ct;
 }
 
 function stoppedCt(call: Call): VmRecord {
-  const ct = ctOf(call);
+  const ct = vmOf(call);
   if (ct.status === "running") throw new ApiError(500, `CT ${ct.vmid} already running`);
   return ct;
 }
@@ -132,7 +129,7 @@ function nodeContainers(call: Call): unknown[] {
 }
 
 function currentStatus(call: Call): Record<string, unknown> {
-  const ct = ctOf(call);
+  const ct = vmOf(call);
   return {
     vmid: ct.vmid,
     name: displayName(ct),
@@ -157,7 +154,7 @@ function volume(ct: VmRecord): string {
 }
 
 function config(call: Call): Record<string, unknown> {
-  const ct = ctOf(call);
+  const ct = vmOf(call);
   const snapname = call.params.str("snapshot");
   if (snapname !== undefined) {
     const snap = ct.snapshots.get(snapname);
@@ -190,7 +187,7 @@ function currentConfig(ct: VmRecord): Record<string, unknown> {
 
 /** The container's namespace as `ip --json a` shows it, or nothing when it is not running. */
 function interfaces(call: Call): unknown {
-  const ct = ctOf(call);
+  const ct = vmOf(call);
   if (ct.status !== "running") return null;
   const mac = ct.mac.toLowerCase();
   const v4 = ct.ipAddresses.filter((ip) => !ip.includes(":"));
@@ -223,13 +220,8 @@ function clone(call: Call): string {
   const { sim } = call;
   const { cluster } = sim;
   const p = call.params;
-  const pool = p.str("pool");
-  const target = p.str("target");
-  const snapname = p.str("snapname");
-  const newid = p.int("newid") as number;
-  if (pool !== undefined && !cluster.pools.has(pool)) throw new ApiError(500, `pool '${pool}' does not exist`);
-  if (target !== undefined && !cluster.hasNode(target)) throw new ApiError(500, `no such cluster node '${target}'`);
-  const source = ctOf(call);
+  const { pool, target, snapname, newid } = cloneRequest(call);
+  const source = vmOf(call);
   // set_lock(vmid, 'disk') checks the source's lock first.
   if (source.lock) throw new ApiError(500, lockedMessage(source.lock, "lxc"));
   const taken = cluster.vms.get(newid);
@@ -280,7 +272,7 @@ function destroy(call: Call): string {
   const { sim } = call;
   const purge = call.params.bool("purge");
   const force = call.params.bool("force");
-  const ct = ctOf(call);
+  const ct = vmOf(call);
   const early = (live: VmRecord, fail: (m: string) => Error) => {
     if (live.protection) throw fail(`can't remove CT ${live.vmid} - protection mode enabled`);
     if (live.lock) throw fail(lockedMessage(live.lock, "lxc"));
