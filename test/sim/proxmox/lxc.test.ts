@@ -64,6 +64,13 @@ describe("Proxmox simulator: containers", () => {
     expect(await c.request("POST", "/nodes/pve1/lxc/160/clone", { newid: 401, full: 1 })).toMatchObject({ status: 500, statusText: "Full clone of a running container is only possible from a snapshot" });
   });
 
+  it("removes the new container and the source's lock when the clone task fails, even one failed before its work ran", async () => {
+    sim.faults.failNextTask("vzclone", "clone failed: storage 'local-lvm' is not online");
+    expect(await c.run("POST", "/nodes/pve1/lxc/8000/clone", { newid: 402, hostname: "ct-fail" })).toBe("clone failed: storage 'local-lvm' is not online");
+    expect(sim.vms.has(402)).toBe(false);
+    expect(sim.vms.get(8000)!.lock).toBeUndefined();
+  });
+
   it("refuses to destroy a running container unless forced", async () => {
     expect(await c.request("DELETE", "/nodes/pve1/lxc/160")).toMatchObject({ status: 500, statusText: "unable to destroy CT 160 - container is running" });
     expect(await c.run("DELETE", "/nodes/pve1/lxc/160", { force: 1, purge: 1 })).toBe("WARNINGS: 1");

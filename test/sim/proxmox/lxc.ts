@@ -251,21 +251,30 @@ function clone(call: Call): string {
   copy.memoryMb = source.memoryMb;
   if (!full) copy.baseVmid = source.vmid;
 
-  return vmTask(call, source, "vzclone", async (t) => {
-    t.log(`creating a clone of container ${source.vmid} with ID ${newid}`);
-    try {
-      t.log(`create ${full ? "full clone" : "linked clone"} of mount point rootfs (${volume(source)})`);
-      await t.sleep(sim.settings.taskDurationMs);
+  // However the task ends badly, the new container's config goes and the source's lock is removed.
+  const undo = () => {
+    if (cluster.vms.get(newid) === copy) cluster.vms.delete(newid);
+    if (source.lock === "disk") source.lock = undefined;
+  };
+  return vmTask(
+    call,
+    source,
+    "vzclone",
+    async (t) => {
+      t.log(`creating a clone of container ${source.vmid} with ID ${newid}`);
+      try {
+        t.log(`create ${full ? "full clone" : "linked clone"} of mount point rootfs (${volume(source)})`);
+        await t.sleep(sim.settings.taskDurationMs);
+      } catch (e) {
+        throw new TaskError(`clone failed: ${e instanceof Error ? e.message : String(e)}`);
+      }
       if (pool !== undefined) copy.pool = pool;
-    } catch (e) {
-      if (cluster.vms.get(newid) === copy) cluster.vms.delete(newid);
-      throw new TaskError(`clone failed: ${e instanceof Error ? e.message : String(e)}`);
-    } finally {
       if (source.lock === "disk") source.lock = undefined;
-    }
-    copy.lock = undefined;
-    if (target !== undefined && target !== copy.node) copy.node = target;
-  });
+      copy.lock = undefined;
+      if (target !== undefined && target !== copy.node) copy.node = target;
+    },
+    undo,
+  );
 }
 
 function destroy(call: Call): string {

@@ -47,6 +47,12 @@ export interface TaskSpec {
   user: string;
   /** The work. It starts synchronously, so whatever it does before its first await is visible when the UPID is answered. */
   run(t: TaskContext): Promise<void>;
+  /**
+   * Undoes what the API handler did before forking, when the task fails however it fails (its own
+   * error, an injected failure that never runs the work, an abort): pve-container's clone writes
+   * the new container before its task starts and removes it when the task dies.
+   */
+  onFailure?(): void;
 }
 
 const hex8 = (n: number) => n.toString(16).toUpperCase().padStart(8, "0");
@@ -124,6 +130,7 @@ export class Tasks {
       () => this.finish(rec, warnings ? `WARNINGS: ${warnings}` : "OK"),
       (e: unknown) => {
         if (e instanceof SimClosedError) return;
+        spec.onFailure?.();
         this.finish(rec, e instanceof Error ? e.message : String(e));
       },
     ).finally(() => {
