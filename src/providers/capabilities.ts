@@ -8,7 +8,7 @@ import { isUnknown } from "./unknown";
  * A connection not known yet (preview) is skipped; one that does not exist is a failure on
  * `connection`, so that a typo shows up in preview rather than half-way through `up`.
  */
-export function capabilityFailures(
+function capabilityFailures(
   connections: Connections,
   connection: string,
   rule: (c: Capabilities) => pulumi.dynamic.CheckFailure[],
@@ -29,7 +29,7 @@ export function capabilityFailures(
 }
 
 /**
- * The same, with the capabilities of the kind of guest a selector pins (`vm.kind`,
+ * capabilityFailures with the capabilities of the kind of guest a selector pins (`vm.kind`,
  * `cloneFrom.kind`): a container's rules are checked in preview when the program says it is one,
  * and once it is found otherwise. A kind the hypervisor does not have is a failure on that property.
  */
