@@ -124,16 +124,19 @@ function currentStatus(call: Call): Record<string, unknown> {
   };
 }
 
-function config(call: Call): Record<string, unknown> {
-  const vm = vmOf(call);
-  const snapname = call.params.str("snapshot");
-  if (snapname !== undefined) {
+/**
+ * GET .../config of either kind: the guest's current config, or with `snapshot` the one that
+ * snapshot saved, keeping the config file's digest (both schemas make it required).
+ */
+export function configHandler(currentConfig: (vm: VmRecord) => Record<string, unknown>): (call: Call) => Record<string, unknown> {
+  return (call) => {
+    const vm = vmOf(call);
+    const snapname = call.params.str("snapshot");
+    if (snapname === undefined) return currentConfig(vm);
     const snap = vm.snapshots.get(snapname);
     if (!snap) throw new ApiError(500, `snapshot '${snapname}' does not exist`);
-    // qemu-server keeps the config file's digest for the API (the schema makes it required).
     return { ...snapshotConfig(vm, snap), digest: currentConfig(vm).digest };
-  }
-  return currentConfig(vm);
+  };
 }
 
 function currentConfig(vm: VmRecord): Record<string, unknown> {
@@ -180,5 +183,5 @@ export const inventoryRoutes: Route[] = [
   { method: "GET", path: "/pools", handler: (call) => [...call.sim.cluster.pools].map((poolid) => ({ poolid })) },
   { method: "GET", path: "/nodes/{node}/qemu", handler: nodeGuests },
   { method: "GET", path: "/nodes/{node}/qemu/{vmid}/status/current", handler: currentStatus },
-  { method: "GET", path: "/nodes/{node}/qemu/{vmid}/config", handler: config },
+  { method: "GET", path: "/nodes/{node}/qemu/{vmid}/config", handler: configHandler(currentConfig) },
 ];

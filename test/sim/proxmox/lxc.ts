@@ -2,9 +2,8 @@ import { createHash } from "node:crypto";
 import type { Call, Route } from "./context";
 import { ApiError, TaskError, lockedMessage, paramError } from "./errors";
 import { checkLockInTask, refuseIfLocked, reload, skiplockOf, vmOf } from "./guards";
-import { displayName, figures } from "./inventory";
+import { configHandler, displayName, figures } from "./inventory";
 import { shutdownWork, startWork, stopWork } from "./powerWork";
-import { snapshotConfig } from "./snapshots";
 import { haRequest } from "./status";
 import { vmTask } from "./vmTask";
 import { cloneRequest } from "./clone";
@@ -151,17 +150,6 @@ function volume(ct: VmRecord): string {
   const disk = `${ct.template ? "base" : "vm"}-${ct.vmid}-disk-0`;
   // A directory storage keeps a container's root as a subvolume directory (no snapshots there).
   return ct.snapshotFeature ? `${store}:${disk}` : `${store}:${ct.vmid}/${disk}.raw`;
-}
-
-function config(call: Call): Record<string, unknown> {
-  const ct = vmOf(call);
-  const snapname = call.params.str("snapshot");
-  if (snapname !== undefined) {
-    const snap = ct.snapshots.get(snapname);
-    if (!snap) throw new ApiError(500, `snapshot '${snapname}' does not exist`);
-    return { ...snapshotConfig(ct, snap), digest: currentConfig(ct).digest };
-  }
-  return currentConfig(ct);
 }
 
 function currentConfig(ct: VmRecord): Record<string, unknown> {
@@ -314,7 +302,7 @@ const action = (name: string, handler: (call: Call) => string): Route => ({ meth
 export const lxcRoutes: Route[] = [
   { method: "GET", path: "/nodes/{node}/lxc", handler: nodeContainers },
   { method: "GET", path: "/nodes/{node}/lxc/{vmid}/status/current", handler: currentStatus },
-  { method: "GET", path: "/nodes/{node}/lxc/{vmid}/config", handler: config },
+  { method: "GET", path: "/nodes/{node}/lxc/{vmid}/config", handler: configHandler(currentConfig) },
   { method: "GET", path: "/nodes/{node}/lxc/{vmid}/interfaces", handler: interfaces },
   action("start", start),
   action("stop", stop),
