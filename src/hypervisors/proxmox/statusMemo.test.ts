@@ -10,22 +10,8 @@ const status = (id: string): VmStatus => ({
   haManaged: false,
 });
 
+/** Taking once and the age limit are core/recentReads.test.ts; here, what is Proxmox's own. */
 describe("the status remembered between findVm and the power action", () => {
-  afterEach(() => jest.useRealTimers());
-
-  it("is taken once", () => {
-    rememberStatus(client, status("101"));
-    expect(takeRecentStatus(client, "101")?.vm.id).toBe("101");
-    expect(takeRecentStatus(client, "101")).toBeUndefined();
-  });
-
-  it("is not used once it is older than two seconds", () => {
-    jest.useFakeTimers({ now: 1_000_000 });
-    rememberStatus(client, status("102"));
-    jest.setSystemTime(1_000_000 + 2001);
-    expect(takeRecentStatus(client, "102")).toBeUndefined();
-  });
-
   it("is forgotten when anything writes to that VM, and only that VM", () => {
     rememberStatus(client, status("103"));
     rememberStatus(client, status("1030"));

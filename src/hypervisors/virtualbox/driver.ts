@@ -88,7 +88,10 @@ export class VirtualBoxHypervisor implements Hypervisor {
     return infos.filter((v): v is VmInfo => v !== undefined);
   }
 
-  /** By UUID: one `showvminfo` (more only while the VM is in transition). By name: `list vms` first. */
+  /**
+   * By UUID: one `showvminfo` (more only while the VM is in transition). By name: `list vms` first.
+   * The settled state it read is what a power action right after it decides on (see power.ts).
+   */
   async findVm(selector: VmSelector, ctx: OperationContext): Promise<VmInfo | undefined> {
     const call = this.call(ctx, "find VM", describeSelector(selector));
     let uuid: string;
@@ -116,6 +119,7 @@ export class VirtualBoxHypervisor implements Hypervisor {
       throw e;
     }
     if (selector.name !== undefined && record.name !== selector.name) return undefined;
+    this.vbox.recent.remember(uuid, record);
     return this.toVmInfo(record, ctx);
   }
 

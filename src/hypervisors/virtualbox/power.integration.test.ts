@@ -124,6 +124,54 @@ describe("VirtualBox power semantics (local)", () => {
     expect((await h.vm("web")).state).toBe("running");
   });
 
+  it("decides on the state findVm just read: a power change after it is the command, one read to see it happened", async () => {
+    h = await harness(transport, { vms: [{ name: "web" }] });
+    const { id } = await h.vm("web");
+    const vm = await h.hv.findVm({ id }, h.ctx());
+    const before = h.sim.invocations().length;
+    await h.hv.start(vm!, h.ctx());
+    expect(h.sim.invocations().slice(before)).toEqual([
+      ["startvm", id, "--type", "headless"],
+      ["showvminfo", id, "--machinereadable"],
+    ]);
+  });
+
+  it("acts again on a fresh read when someone changed the VM between findVm and the action", async () => {
+    h = await harness(transport, { vms: [{ name: "web", state: "paused" }] });
+    const vm = await h.vm("web");
+    h.sim.update((s) => {
+      s.vms[0].state = "running"; // resumed by someone else after the provider read it
+    });
+    const before = h.sim.invocations().length;
+    await h.hv.resume(vm, h.ctx());
+    expect(h.sim.invocations().slice(before)).toEqual([
+      ["controlvm", vm.id, "resume"], // refused: the VM is running
+      ["showvminfo", vm.id, "--machinereadable"],
+    ]);
+    expect((await h.vm("web")).state).toBe("running");
+  });
+
+  it("does not act on a read that is older than two seconds", async () => {
+    h = await harness(transport, { vms: [{ name: "web", state: "running" }] });
+    const vm = await h.vm("web");
+    await new Promise((r) => setTimeout(r, 2100));
+    h.sim.update((s) => {
+      s.vms[0].state = "poweroff";
+    });
+    await h.hv.start(vm, h.ctx());
+    expect(h.sim.read().vms[0].starts).toBe(1);
+    expect((await h.vm("web")).state).toBe("running");
+  });
+
+  it("forgets what it read about a VM once a command changes it", async () => {
+    h = await harness(transport, { vms: [{ name: "web", state: "running" }] });
+    const vm = await h.vm("web");
+    await h.hv.createSnapshot(vm, { name: "s1", includeMemory: false }, h.ctx());
+    const before = h.sim.invocations().length;
+    await h.hv.powerOff(vm, h.ctx());
+    expect(h.sim.invocations().slice(before)[0]).toEqual(["showvminfo", vm.id, "--machinereadable"]);
+  });
+
   it("resets a running VM and refuses to reset a stopped one, saying why", async () => {
     h = await harness(transport, { vms: [{ name: "on", state: "running" }, { name: "off" }] });
     await h.hv.reset(await h.vm("on"), h.ctx());

@@ -25,10 +25,13 @@ export class Power {
   constructor(private readonly vbox: VBoxManage) {}
 
   /** stopped / suspended -> running; a paused VM is resumed. */
-  async start(uuid: string, call: Call): Promise<void> {
-    const info = await settled(this.vbox, uuid, call);
+  start(uuid: string, call: Call): Promise<void> {
+    return this.fromCurrent(uuid, call, (info) => this.startFrom(uuid, info, call));
+  }
+
+  private async startFrom(uuid: string, info: VmInfoRecord, call: Call): Promise<void> {
     if (info.vmState === "running") return;
-    if (info.vmState === "paused") return this.resume(uuid, call);
+    if (info.vmState === "paused") return this.resumeFrom(uuid, info, call);
     if (!isStopped(info) && !isSaved(info)) throw wrongState(call, info, info.vmState === "gurumeditation" ? STUCK_HINT : undefined);
     // startvm is never re-sent blindly: a lock or a lost answer may mean the first one worked,
     // and a second startvm on a running VM fails with a lock error forever. Look, then retry.
@@ -56,15 +59,16 @@ export class Power {
    * cannot read the settings it would start from) and has no session to ask: there is nothing to
    * power off, and destroying it (the provider stops a VM before destroying it) must not fail here.
    */
-  async powerOff(uuid: string, call: Call): Promise<void> {
-    const info = await settled(this.vbox, uuid, call);
-    if (isStopped(info) || info.inaccessible) return;
-    if (isSaved(info)) {
-      await this.vbox.discardState(uuid, call);
-    } else {
-      await this.control(uuid, "poweroff", call);
-    }
-    await this.expect(uuid, call, isStopped);
+  powerOff(uuid: string, call: Call): Promise<void> {
+    return this.fromCurrent(uuid, call, async (info) => {
+      if (isStopped(info) || info.inaccessible) return;
+      if (isSaved(info)) {
+        await this.vbox.discardState(uuid, call);
+      } else {
+        await this.control(uuid, "poweroff", call);
+      }
+      await this.expect(uuid, call, isStopped);
+    });
   }
 
   /**
@@ -72,39 +76,45 @@ export class Power {
    * resumed (a halted guest cannot see the ACPI event), then the power button is pressed and
    * `VMState` polled until the VM is off or the window passes.
    */
-  async shutdownGuest(uuid: string, windowMs: number, call: Call): Promise<boolean> {
-    const info = await settled(this.vbox, uuid, call);
-    if (isStopped(info)) return true;
-    if (isSaved(info)) {
-      await this.vbox.discardState(uuid, call);
-      await this.expect(uuid, call, isStopped);
-      return true;
-    }
-    if (info.vmState === "paused") await this.resume(uuid, call);
-    else if (info.vmState !== "running") throw wrongState(call, info, info.vmState === "gurumeditation" ? STUCK_HINT : undefined);
-    await this.vbox.controlVm(uuid, "acpipowerbutton", call);
-    return (await waitWithin(this.vbox, uuid, call, windowMs, isStopped)) !== undefined;
+  shutdownGuest(uuid: string, windowMs: number, call: Call): Promise<boolean> {
+    return this.fromCurrent(uuid, call, async (info) => {
+      if (isStopped(info)) return true;
+      if (isSaved(info)) {
+        await this.vbox.discardState(uuid, call);
+        await this.expect(uuid, call, isStopped);
+        return true;
+      }
+      if (info.vmState === "paused") await this.resumeFrom(uuid, info, call);
+      else if (info.vmState !== "running") throw wrongState(call, info, info.vmState === "gurumeditation" ? STUCK_HINT : undefined);
+      await this.vbox.controlVm(uuid, "acpipowerbutton", call);
+      return (await waitWithin(this.vbox, uuid, call, windowMs, isStopped)) !== undefined;
+    });
   }
 
   /** running / paused -> saved. */
-  async suspend(uuid: string, call: Call): Promise<void> {
-    const info = await settled(this.vbox, uuid, call);
-    if (isSaved(info)) return;
-    if (!isOnline(info)) throw wrongState(call, info, "Only a running or paused VM can be suspended; start it first");
-    await this.control(uuid, "savestate", call);
-    await this.expect(uuid, call, isSaved);
+  suspend(uuid: string, call: Call): Promise<void> {
+    return this.fromCurrent(uuid, call, async (info) => {
+      if (isSaved(info)) return;
+      if (!isOnline(info)) throw wrongState(call, info, "Only a running or paused VM can be suspended; start it first");
+      await this.control(uuid, "savestate", call);
+      await this.expect(uuid, call, isSaved);
+    });
   }
 
-  async pause(uuid: string, call: Call): Promise<void> {
-    const info = await settled(this.vbox, uuid, call);
-    if (info.vmState === "paused") return;
-    if (info.vmState !== "running") throw wrongState(call, info, "Only a running VM can be paused");
-    await this.control(uuid, "pause", call);
-    await waitForState(this.vbox, uuid, call, (i) => i.vmState === "paused");
+  pause(uuid: string, call: Call): Promise<void> {
+    return this.fromCurrent(uuid, call, async (info) => {
+      if (info.vmState === "paused") return;
+      if (info.vmState !== "running") throw wrongState(call, info, "Only a running VM can be paused");
+      await this.control(uuid, "pause", call);
+      await waitForState(this.vbox, uuid, call, (i) => i.vmState === "paused");
+    });
   }
 
-  async resume(uuid: string, call: Call): Promise<void> {
-    const info = await settled(this.vbox, uuid, call);
+  resume(uuid: string, call: Call): Promise<void> {
+    return this.fromCurrent(uuid, call, (info) => this.resumeFrom(uuid, info, call));
+  }
+
+  private async resumeFrom(uuid: string, info: VmInfoRecord, call: Call): Promise<void> {
     if (info.vmState === "running") return;
     if (info.vmState !== "paused") throw wrongState(call, info, "Only a paused VM can be resumed");
     await this.control(uuid, "resume", call);
@@ -112,10 +122,30 @@ export class Power {
   }
 
   /** A hard reset of the running guest; the VM stays running, so there is no state to wait for. */
-  async reset(uuid: string, call: Call): Promise<void> {
-    const info = await settled(this.vbox, uuid, call);
-    if (info.vmState !== "running") throw wrongState(call, info, "Only a running VM can be reset");
-    await this.control(uuid, "reset", call);
+  reset(uuid: string, call: Call): Promise<void> {
+    return this.fromCurrent(uuid, call, async (info) => {
+      if (info.vmState !== "running") throw wrongState(call, info, "Only a running VM can be reset");
+      await this.control(uuid, "reset", call);
+    });
+  }
+
+  /**
+   * Runs a primitive on the VM's settled state: the one findVm read a moment ago when there is one
+   * (taken once, see core/recentReads.ts), else a fresh read. Acting on a remembered state that
+   * someone else changed since shows as a wrong state (ours or VirtualBox's refusal); the
+   * primitive then runs once more on a fresh read, as it would have without the memory. Every
+   * primitive decides from the state it is given, so running it again sends nothing twice.
+   */
+  private async fromCurrent<T>(uuid: string, call: Call, act: (info: VmInfoRecord) => Promise<T>): Promise<T> {
+    const remembered = this.vbox.recent.take(uuid);
+    if (remembered) {
+      try {
+        return await act(remembered);
+      } catch (e) {
+        if (!isHypervisorError(e, "invalid-state")) throw e;
+      }
+    }
+    return act(await settled(this.vbox, uuid, call));
   }
 
   /**

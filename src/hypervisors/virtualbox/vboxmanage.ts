@@ -1,6 +1,7 @@
 import type { Deadline } from "../../core/deadline";
 import { isHypervisorError } from "../../core/errors";
 import type { Limiter } from "../../core/limit";
+import { RecentReads } from "../../core/recentReads";
 import { failed, vboxError } from "./errors";
 import { clonedSuccessfully, guestPropertyValue, startedSuccessfully, takenSnapshotUuid } from "./parse/outputs";
 import { hasNoSnapshots, parseSnapshotTree, type SnapshotTree } from "./parse/snapshotList";
@@ -47,6 +48,8 @@ export class VBoxManage {
   /** Commands run, by subcommand (for tests and benchmarks: "one showvminfo per state read"). */
   readonly counts = new Map<string, number>();
   retries = 0;
+  /** The settled state findVm just read, for the power action that follows (see core/recentReads.ts). */
+  readonly recent = new RecentReads<VmInfoRecord>();
 
   constructor(
     private readonly runner: CommandRunner,
@@ -139,6 +142,8 @@ export class VBoxManage {
   }
 
   private exec(args: string[], call: Call, o: ExecOptions): Promise<CommandResult> {
+    // Every command that is not a read changes the VM it names (args[1]): what was read about it is stale.
+    if (o.repeat !== "read") this.recent.forget(args[1]);
     const once = () => this.limiter.run(() => this.once(args, call, o));
     if (o.repeat === "never") return once();
     return retryWithin(this, call, once, o.repeat === "read" ? repeatableRead : (e) => isHypervisorError(e, "locked"));
