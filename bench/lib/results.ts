@@ -52,6 +52,24 @@ export function versusPeer(name: string, unit: string, ours: readonly number[], 
   return { name, unit, ours: o, peer: { name: peer.name, ...p }, ratio: round(ratio), target: `<= ${maxRatio.toFixed(2)}`, met: ratio <= maxRatio };
 }
 
+/**
+ * A figure against a peer measured in the same runs, where the bound must hold in every run, not
+ * on the medians: each run's ours/peer is taken, and the worst of them is the row's ratio.
+ */
+export function versusPeerEveryRun(name: string, unit: string, ours: readonly number[], peer: Peer, maxRatio: number): ResultRow {
+  if (ours.length !== peer.samples.length) throw new Error(`${name}: ${ours.length} runs of ours against ${peer.samples.length} of the peer`);
+  const worst = Math.max(...ours.map((o, i) => o / peer.samples[i]));
+  return {
+    name,
+    unit,
+    ours: summarize(ours),
+    peer: { name: peer.name, ...summarize(peer.samples) },
+    ratio: round(worst),
+    target: `<= ${maxRatio.toFixed(2)} in every run (ratio: the worst run)`,
+    met: worst <= maxRatio,
+  };
+}
+
 export type Comparison = "<=" | "<" | "==";
 
 /** A figure against an absolute bound on ours.median; a peer, when given, is shown with the ratio for reference. */

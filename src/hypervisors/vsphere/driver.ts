@@ -21,6 +21,7 @@ import * as power from "./power";
 import { sdkUrl, type VsphereProfile } from "./profile";
 import type { UnitContext } from "./session";
 import { acquireConnection, type Lease } from "./sessions";
+import type { SoapTiming } from "./soap";
 import * as snapshots from "./snapshots";
 import { newCache, type Vim } from "./vim";
 
@@ -58,8 +59,13 @@ export class VsphereHypervisor implements Hypervisor {
       requestTimeoutMs,
       maxWaitSeconds: options.maxWaitSeconds ?? DEFAULT_MAX_WAIT_SECONDS,
     });
-    const { session, watcher } = this.lease.shared;
-    this.vim = { session, watcher, connection, datacenterName: profile.datacenter, cache: newCache() };
+    const { session, watcher, views } = this.lease.shared;
+    this.vim = { session, watcher, views, connection, datacenterName: profile.datacenter, cache: newCache() };
+  }
+
+  /** Tells `observer` where each request's time goes (the inventory benchmark's breakdown); undefined stops it. */
+  observeRequests(observer: ((t: SoapTiming) => void) | undefined): void {
+    this.lease.shared.transport.onTiming = observer;
   }
 
   /** Logins, requests by method and the highest concurrency, for tests and benchmarks. */

@@ -1,7 +1,7 @@
 import { HypervisorError } from "../../core/errors";
 import { retry } from "../../core/retry";
 import { ObservedState, VmInfo, VmSelector, describeSelector, describeVm } from "../types";
-import { MoRef } from "./encode";
+import { MoRef, type XmlFields } from "./encode";
 import { isFault } from "./faults";
 import { ObjectContent, readObject, retrieveAll, viewSpec, withContainerView } from "./propertyCollector";
 import { Call, ServiceContent, UnitContext, isRepeatable, refOf } from "./session";
@@ -36,30 +36,39 @@ export function isVmMoref(id: string): boolean {
 
 /** Every VM and template of the connection (of its datacenter, when the profile names one). */
 export function listVms(vim: Vim, ctx: UnitContext): Promise<VmRecord[]> {
-  // Only reads: a dropped connection repeats the whole pass (views and paging tokens belong to it).
+  // Only reads: a dropped connection repeats the whole pass (paging tokens belong to it).
   return retry(
     () =>
       vim.session.unit(ctx, async (call) => {
         const content = await vim.session.serviceContent(ctx);
         const root = await inventoryRoot(vim, call, content);
-        return withContainerView(call, content, root, ["VirtualMachine", "HostSystem"], true, async (view) => {
-          const objects = await retrieveAll(
-            call,
-            content,
-            viewSpec(view, [
-              { type: "VirtualMachine", pathSet: VM_PATHS },
-              { type: "HostSystem", pathSet: ["name"] },
-            ]),
-          );
-          for (const o of objects) {
-            const name = o.props.get("name")?.text;
-            if (o.obj.type === "HostSystem" && name !== undefined) vim.cache.hostNames.set(o.obj.value, name);
-          }
-          return objects.filter((o) => o.obj.type === "VirtualMachine").map((o) => remember(vim, recordOf(vim, o)));
-        });
+        const view = vim.views.get(call, content, root);
+        let objects: ObjectContent[];
+        try {
+          objects = await retrieveAll(call, content, inventorySpec(await view));
+        } catch (e) {
+          // A kept view the server no longer knows (destroyed by hand, or the server restarted
+          // under the same session): make a new one, once.
+          if (!isFault(e, "ManagedObjectNotFound")) throw e;
+          vim.views.forget(root, view);
+          objects = await retrieveAll(call, content, inventorySpec(await vim.views.get(call, content, root)));
+        }
+        for (const o of objects) {
+          const name = o.props.get("name")?.text;
+          if (o.obj.type === "HostSystem" && name !== undefined) vim.cache.hostNames.set(o.obj.value, name);
+        }
+        return objects.filter((o) => o.obj.type === "VirtualMachine").map((o) => remember(vim, recordOf(vim, o)));
       }),
     { deadline: ctx.deadline, operation: ctx.operation, retryable: isRepeatable, maxAttempts: 3 },
   );
+}
+
+/** The VMs' properties and their hosts' names, through an inventory view. */
+export function inventorySpec(view: MoRef): XmlFields {
+  return viewSpec(view, [
+    { type: "VirtualMachine", pathSet: VM_PATHS },
+    { type: "HostSystem", pathSet: ["name"] },
+  ]);
 }
 
 /** The VM the selector names, or undefined. An ambiguous name is an `invalid-input` error listing the candidates. */

@@ -125,6 +125,23 @@ describe("SoapTransport", () => {
     await t.close();
   });
 
+  it("reads an answer that arrives in pieces, with characters cut between two of them, as if it came whole", async () => {
+    const names = Array.from({ length: 40 }, (_, i) => `<name>web-${i}-é日本&amp;</name>`).join("");
+    vim.on("CurrentTime", answer("CurrentTime", `<returnval>${names}</returnval>`, { pieces: { bytes: 7, gapMs: 0 } }));
+    const t = transport();
+    const res = await t.call("CurrentTime", SI, {}, { deadline: deadline() });
+    expect(res.body.children[0].children.map((c) => c.text)).toEqual(Array.from({ length: 40 }, (_, i) => `web-${i}-é日本&`));
+    await t.close();
+  });
+
+  it("calls a connection dropped in the middle of an answer a transport error, not a malformed answer", async () => {
+    const names = Array.from({ length: 400 }, (_, i) => `<name>vm-${i}</name>`).join("");
+    vim.on("CurrentTime", answer("CurrentTime", `<returnval>${names}</returnval>`, { pieces: { bytes: 1000, gapMs: 1 }, cutAfterBytes: 3000 }));
+    const t = transport();
+    await expect(t.call("CurrentTime", SI, {}, { deadline: deadline() })).rejects.toMatchObject({ kind: "transport" });
+    await t.close();
+  });
+
   it("refuses an answer that is not the SOAP it should be", async () => {
     vim.on("CurrentTime", { body: "<html><body>Login page</body></html>" });
     const t = transport();

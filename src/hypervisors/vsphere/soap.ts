@@ -1,11 +1,12 @@
-import { Agent, fetch } from "undici";
+import { StringDecoder } from "node:string_decoder";
+import { Agent, request, type Dispatcher } from "undici";
 import type { Deadline } from "../../core/deadline";
-import { HypervisorError } from "../../core/errors";
+import { HypervisorError, isHypervisorError } from "../../core/errors";
 import { Limiter } from "../../core/limit";
 import { TlsTrust, tlsConnector, transportError } from "../../core/tls";
 import { MoRef, XmlFields, encodeEnvelope } from "./encode";
 import { findSoapFault, soapFaultError } from "./faults";
-import { XmlElement, parseXml, path } from "./xml";
+import { XmlElement, XmlReader, parseXml, path } from "./xml";
 
 /**
  * One vim25 endpoint over HTTP: POST envelopes to /sdk, read answers or faults. No session logic
@@ -50,11 +51,27 @@ export interface SoapAnswer {
   cookie?: string;
 }
 
+/** Where one request's time went, for benchmarks (bench/items/inventory.ts). */
+export interface SoapTiming {
+  method: string;
+  /** From sending to the answer's headers: the server's time to answer, and the round trip. */
+  headersMs: number;
+  /** From the headers to the answer's last byte; the pieces that came are parsed meanwhile. */
+  bodyMs: number;
+  /** Time spent parsing, most of it while the body was still arriving. */
+  parseMs: number;
+  /** After the last byte: the end of parsing and the fault check. */
+  finishMs: number;
+  bytes: number;
+}
+
 export class SoapTransport {
   readonly limiter: Limiter;
   private readonly agent: Agent;
   /** Requests sent, by method, for tests and benchmarks. */
   readonly sent = new Map<string, number>();
+  /** Told where each answered request's time went, when set (benchmarks). */
+  onTiming?: (t: SoapTiming) => void;
 
   constructor(readonly options: SoapTransportOptions) {
     this.limiter = new Limiter(options.maxConcurrentRequests);
@@ -86,18 +103,30 @@ export class SoapTransport {
       "user-agent": "pulumi-hypervisor",
     };
     if (o.cookie) headers.cookie = o.cookie;
-    let status: number;
-    let text: string;
+    const timing = { sentAt: performance.now(), headersAt: 0, readAt: 0, parseMs: 0, bytes: 0 };
+    let answer: { status: number; envelope?: XmlElement; text: string };
     let cookie: string | undefined;
     try {
-      const res = await fetch(this.options.endpoint, { method: "POST", headers, body: envelope, dispatcher: this.agent, signal });
-      status = res.status;
-      cookie = sessionCookie(res.headers.getSetCookie());
-      text = await res.text();
+      const res = await request(this.options.endpoint, { method: "POST", headers, body: envelope, dispatcher: this.agent, signal });
+      timing.headersAt = performance.now();
+      const setCookie = res.headers["set-cookie"];
+      cookie = sessionCookie(setCookie === undefined ? [] : Array.isArray(setCookie) ? setCookie : [setCookie]);
+      answer = await readAnswer(res, timing);
     } catch (e) {
+      if (isHypervisorError(e, "server")) throw e; // the answer is not XML
       throw this.failure(e, method, requestMs, timeout, o);
     }
-    return { body: this.interpret(method, status, text), cookie };
+    const body = this.interpret(method, answer.status, answer.envelope, answer.text);
+    const finishedAt = performance.now();
+    this.onTiming?.({
+      method,
+      headersMs: timing.headersAt - timing.sentAt,
+      bodyMs: timing.readAt - timing.headersAt,
+      parseMs: timing.parseMs,
+      finishMs: finishedAt - timing.readAt,
+      bytes: timing.bytes,
+    });
+    return { body, cookie };
   }
 
   private failure(e: unknown, method: string, requestMs: number, timeout: AbortSignal, o: CallOptions): HypervisorError {
@@ -116,19 +145,13 @@ export class SoapTransport {
     return transportError(e, this.endpoint, this.options.connection);
   }
 
-  private interpret(method: string, status: number, text: string): XmlElement {
+  private interpret(method: string, status: number, envelope: XmlElement | undefined, text: string): XmlElement {
     if (status >= 502 && status <= 504) {
       throw new HypervisorError(`${this.endpoint} is unavailable (HTTP ${status}) for ${method}`, {
         kind: "transport",
         code: status,
         hint: "The server or a proxy in front of it is restarting or overloaded",
       });
-    }
-    let envelope: XmlElement | undefined;
-    try {
-      envelope = parseXml(text);
-    } catch (e) {
-      if (status === 200) throw e;
     }
     const fault = envelope && findSoapFault(envelope);
     if (fault) throw soapFaultError(fault);
@@ -145,6 +168,43 @@ export class SoapTransport {
   async close(): Promise<void> {
     await this.agent.close();
   }
+}
+
+/**
+ * The answer's envelope. A 200 answer is parsed while it arrives (an inventory is megabytes: its
+ * first pieces are read while the server still sends the rest), and what is not XML is a `server`
+ * error. Other answers (faults, proxies' error pages) are small: read whole, and parsed when they
+ * are XML, their first characters kept for the message when they are not.
+ */
+async function readAnswer(res: Dispatcher.ResponseData, timing: { readAt: number; parseMs: number; bytes: number }): Promise<{ status: number; envelope?: XmlElement; text: string }> {
+  const status = res.statusCode;
+  if (status !== 200) {
+    const text = await res.body.text();
+    timing.readAt = performance.now();
+    timing.bytes = text.length;
+    let envelope: XmlElement | undefined;
+    try {
+      envelope = parseXml(text);
+    } catch {
+      // Not XML: the status and the text say what it was.
+    }
+    return { status, envelope, text };
+  }
+  const reader = new XmlReader();
+  // Keeps a character cut between two pieces for the next one.
+  const decoder = new StringDecoder("utf8");
+  for await (const piece of res.body as AsyncIterable<Buffer>) {
+    timing.bytes += piece.length;
+    const started = performance.now();
+    reader.feed(decoder.write(piece));
+    timing.parseMs += performance.now() - started;
+  }
+  timing.readAt = performance.now();
+  const started = performance.now();
+  reader.feed(decoder.end());
+  const envelope = reader.end();
+  timing.parseMs += performance.now() - started;
+  return { status, envelope, text: "" };
 }
 
 /** The session cookie among Set-Cookie headers, as `name=value` with the value untouched (quotes kept). */

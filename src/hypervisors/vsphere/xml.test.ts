@@ -1,4 +1,4 @@
-import { child, childText, children, parseXml, path } from "./xml";
+import { child, childText, children, parseXml, path, XmlReader } from "./xml";
 
 describe("parseXml", () => {
   it("recognizes the XML-Schema-instance type whatever prefix declares it, and keeps a moref's own type apart", () => {
@@ -75,5 +75,40 @@ describe("parseXml", () => {
     );
     expect(path(el, "a", "v")?.xsiType).toBeUndefined();
     expect(child(el, "v")?.xsiType).toBe("boolean");
+  });
+});
+
+describe("XmlReader fed in pieces", () => {
+  const DOCUMENT =
+    `\ufeff<?xml version="1.0" encoding="UTF-8"?>\n<!-- note --><e:Envelope xmlns:e="urn:x" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">` +
+    `<e:Body><r><a><![CDATA[<not a tag> &amp;]]></a><!-- inner --><b/><val xsi:type="xsd:string" type='Task'> a&amp;b&#233; </val>` +
+    `<v xmlns:XMLSchema-instance="http://www.w3.org/2001/XMLSchema-instance" XMLSchema-instance:type="ManagedObjectReference" type="HostSystem">host-21</v>` +
+    `<c  type = "x" /></r></e:Body></e:Envelope>\n`;
+
+  function inPieces(xml: string, cuts: readonly number[]) {
+    const reader = new XmlReader();
+    let from = 0;
+    for (const cut of [...cuts, xml.length]) {
+      reader.feed(xml.slice(from, cut));
+      from = cut;
+    }
+    return reader.end();
+  }
+
+  it("reads the same tree wherever the text is cut, even inside a tag, an entity, a comment or CDATA", () => {
+    const whole = parseXml(DOCUMENT);
+    for (let cut = 0; cut <= DOCUMENT.length; cut++) expect(inPieces(DOCUMENT, [cut])).toEqual(whole);
+    expect(inPieces(DOCUMENT, Array.from({ length: DOCUMENT.length }, (_, i) => i))).toEqual(whole);
+  });
+
+  it.each([
+    ["a cut-off answer", `<r><objects><obj type="VirtualMachine">vm-1</obj>`, /not closed/],
+    ["a tag cut off inside its attributes", `<r><obj type="VirtualMach`, /cut off/],
+    ["crossed tags", `<r><a></r></a>`, /<\/r> closes <a>/],
+    ["a bare ampersand", `<r>a & b</r>`, /unknown entity or a bare "&"/],
+    ["a DOCTYPE", `<!DOCTYPE r [<!ENTITY a "aaaa">]><r>&a;</r>`, /DOCTYPE/],
+  ])("refuses %s however it arrives, one character at a time included", (_what, xml, message) => {
+    expect(() => inPieces(xml, Array.from({ length: xml.length }, (_, i) => i))).toThrow(message);
+    expect(() => inPieces(xml, [Math.floor(xml.length / 2)])).toThrow(message);
   });
 });

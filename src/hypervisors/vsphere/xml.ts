@@ -34,7 +34,7 @@ interface Building {
   xsiType: string | undefined;
   refType: string | undefined;
   text: string;
-  /** NO_CHILDREN until the first child: most elements are leaves, and an array each is garbage to collect. */
+  /** Given when the element closes, sized to fit; NO_CHILDREN for leaves (most elements). */
   children: XmlElement[];
 }
 
@@ -56,40 +56,93 @@ const EQUALS = 61;
 
 /** Parses a SOAP document into its root element. Throws a `server` error on anything that is not XML we accept. */
 export function parseXml(xml: string): XmlElement {
-  return new Reader(xml).document();
+  const reader = new XmlReader();
+  reader.feed(xml);
+  return reader.end();
 }
 
-/** One pass over the text; the open elements are parallel stacks (element, name as written, prefixes in scope). */
-class Reader {
-  private pos: number;
+/** Thrown inside the reader when a construct runs past the text fed so far; it is read again with more. */
+const NEED_MORE = Symbol("need more text");
+
+/**
+ * One pass over the text, fed in pieces as they arrive (an answer of megabytes is read while the
+ * rest of it is still on the wire), with the same checks as reading it whole. The open elements are
+ * parallel stacks (element, name as written, prefixes in scope).
+ */
+export class XmlReader {
+  /** The text fed and not yet read: what remains of the last piece, then the new one. */
+  private xml = "";
+  private pos = 0;
+  /** Characters dropped from the front of `xml` so far, for offsets in messages. */
+  private offset = 0;
+  /** True once the whole text is in: running past its end is an error, not a wait. */
+  private final = false;
+  private started = false;
   private root: Building | undefined;
   private readonly open: Building[] = [];
+  /**
+   * The children of every open element, in one array: an element's own start where
+   * `childrenFrom` says. Each element gets an array of its exact size when it closes; grown one
+   * push at a time, a list of two would reserve seventeen slots, and an answer has tens of thousands.
+   */
+  private readonly pending: XmlElement[] = [];
+  private readonly childrenFrom: number[] = [];
   private readonly qnames: string[] = [];
   private readonly scopes: Array<Prefix | undefined> = [];
   /** The attributes of the tag being read, reused from tag to tag. */
   private readonly attrNames: string[] = [];
   private readonly attrValues: string[] = [];
 
-  constructor(private readonly xml: string) {
-    this.pos = xml.charCodeAt(0) === 0xfeff ? 1 : 0;
+  /** Reads what `text` completes; a construct it leaves unfinished waits for the next piece. */
+  feed(text: string): void {
+    if (!this.started && text !== "") {
+      this.started = true;
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    }
+    this.offset += this.pos;
+    this.xml = this.pos < this.xml.length ? this.xml.slice(this.pos) + text : text;
+    this.pos = 0;
+    this.read();
   }
 
-  document(): XmlElement {
-    const xml = this.xml;
-    while (this.pos < xml.length) {
-      const lt = xml.indexOf("<", this.pos);
-      const textEnd = lt < 0 ? xml.length : lt;
-      if (textEnd > this.pos) this.addText(xml.slice(this.pos, textEnd), false);
-      if (lt < 0) break;
-      const next = xml.charCodeAt(lt + 1);
-      if (next === SLASH) this.pos = this.closeTag(lt);
-      else if (next === QUESTION) this.pos = this.skipPast(lt + 2, "?>", "processing instruction");
-      else if (next === BANG) this.pos = this.markupDeclaration(lt);
-      else this.pos = this.openTag(lt);
-    }
+  /** The document, once all of it has been fed. */
+  end(): XmlElement {
+    this.final = true;
+    this.read();
     if (this.open.length > 0) throw malformed(`<${this.qnames[this.qnames.length - 1]}> is not closed`);
     if (!this.root) throw malformed("no root element");
     return this.root;
+  }
+
+  private read(): void {
+    const xml = this.xml;
+    while (this.pos < xml.length) {
+      const lt = xml.indexOf("<", this.pos);
+      // Text is taken up to the next tag only: an entity may be cut at the end of a piece.
+      if (lt < 0 && !this.final) return;
+      const textEnd = lt < 0 ? xml.length : lt;
+      if (textEnd > this.pos) this.addText(xml.slice(this.pos, textEnd), false);
+      if (lt < 0) {
+        this.pos = xml.length;
+        return;
+      }
+      this.pos = lt;
+      try {
+        const next = xml.charCodeAt(lt + 1);
+        if (next === SLASH) this.pos = this.closeTag(lt);
+        else if (next === QUESTION) this.pos = this.skipPast(lt + 2, "?>", "processing instruction");
+        else if (next === BANG) this.pos = this.markupDeclaration(lt);
+        else this.pos = this.openTag(lt);
+      } catch (e) {
+        if (e === NEED_MORE) return;
+        throw e;
+      }
+    }
+  }
+
+  /** At `i`, the text fed so far has ended: wait for more, or, when it is all in, go on to the error. */
+  private ranOut(i: number): void {
+    if (i >= this.xml.length && !this.final) throw NEED_MORE;
   }
 
   /** Text inside the current element (decoded unless it is CDATA); outside the root only blanks may stand. */
@@ -103,8 +156,9 @@ class Reader {
     const xml = this.xml;
     let i = lt + 1;
     while (i < xml.length && !isNameEnd(xml.charCodeAt(i))) i++;
+    this.ranOut(i);
     const qname = xml.slice(lt + 1, i);
-    if (qname === "") throw malformed(`a tag without a name at offset ${lt}`);
+    if (qname === "") throw malformed(`a tag without a name at offset ${this.offset + lt}`);
     const names = this.attrNames;
     const values = this.attrValues;
     names.length = 0;
@@ -112,6 +166,7 @@ class Reader {
     let selfClosing = false;
     for (;;) {
       while (isBlank(xml.charCodeAt(i))) i++;
+      this.ranOut(i + 1);
       const c = xml.charCodeAt(i);
       if (c === GT) {
         i++;
@@ -127,12 +182,15 @@ class Reader {
       while (i < xml.length && !isNameEnd(xml.charCodeAt(i)) && xml.charCodeAt(i) !== EQUALS) i++;
       const attr = xml.slice(nameStart, i);
       while (isBlank(xml.charCodeAt(i))) i++;
+      this.ranOut(i);
       if (attr === "" || xml.charCodeAt(i) !== EQUALS) throw malformed(`a malformed attribute in <${qname}>`);
       i++;
       while (isBlank(xml.charCodeAt(i))) i++;
+      this.ranOut(i);
       const quote = xml[i];
       if (quote !== '"' && quote !== "'") throw malformed(`the attribute ${attr} of <${qname}> is not quoted`);
       const close = xml.indexOf(quote, i + 1);
+      if (close < 0) this.ranOut(xml.length);
       if (close < 0) throw malformed(`the attribute ${attr} of <${qname}> is cut off`);
       const raw = xml.slice(i + 1, close);
       if (raw.includes("<")) throw malformed(`"<" in the attribute ${attr} of <${qname}>`);
@@ -157,15 +215,14 @@ class Reader {
       }
     }
     const el: Building = { name: localName(qname), xsiType, refType, text: "", children: NO_CHILDREN };
-    if (parent) {
-      if (parent.children === NO_CHILDREN) parent.children = [el];
-      else parent.children.push(el);
-    } else {
+    if (parent) this.pending.push(el);
+    else {
       if (this.root) throw malformed("more than one root element");
       this.root = el;
     }
     if (!selfClosing) {
       this.open.push(el);
+      this.childrenFrom.push(this.pending.length);
       this.qnames.push(qname);
       this.scopes.push(scope);
     }
@@ -174,12 +231,18 @@ class Reader {
 
   private closeTag(lt: number): number {
     const gt = this.xml.indexOf(">", lt + 2);
+    if (gt < 0) this.ranOut(this.xml.length);
     if (gt < 0) throw malformed("a closing tag is cut off");
     const qname = this.xml.slice(lt + 2, gt).trimEnd();
     const open = this.qnames.pop();
     if (open === undefined) throw malformed(`</${qname}> closes no element`);
     if (open !== qname) throw malformed(`</${qname}> closes <${open}>`);
-    this.open.pop();
+    const el = this.open.pop()!;
+    const from = this.childrenFrom.pop()!;
+    if (this.pending.length > from) {
+      el.children = this.pending.slice(from);
+      this.pending.length = from;
+    }
     this.scopes.pop();
     return gt + 1;
   }
@@ -187,19 +250,22 @@ class Reader {
   /** Comments are skipped, CDATA is text; a DOCTYPE (or any other declaration) is refused: no entity expansion tricks. */
   private markupDeclaration(lt: number): number {
     const xml = this.xml;
+    this.ranOut(lt + 8); // enough to tell a comment, CDATA and a DOCTYPE apart
     if (xml.startsWith("<!--", lt)) return this.skipPast(lt + 4, "-->", "comment");
     if (xml.startsWith("<![CDATA[", lt)) {
       const end = xml.indexOf("]]>", lt + 9);
+      if (end < 0) this.ranOut(xml.length);
       if (end < 0) throw malformed("a CDATA section is cut off");
       this.addText(xml.slice(lt + 9, end), true);
       return end + 3;
     }
     if (xml.slice(lt + 2, lt + 9).toUpperCase() === "DOCTYPE") throw malformed("the answer declares a DOCTYPE");
-    throw malformed(`an unexpected declaration at offset ${lt}`);
+    throw malformed(`an unexpected declaration at offset ${this.offset + lt}`);
   }
 
   private skipPast(from: number, terminator: string, what: string): number {
     const end = this.xml.indexOf(terminator, from);
+    if (end < 0) this.ranOut(this.xml.length);
     if (end < 0) throw malformed(`a ${what} is cut off`);
     return end + terminator.length;
   }

@@ -17,6 +17,10 @@ export interface ScriptedReply {
   drop?: boolean;
   /** Answer after this long. */
   delayMs?: number;
+  /** Send the body in pieces of this many bytes (a UTF-8 character may be cut between two), this far apart. */
+  pieces?: { bytes: number; gapMs: number };
+  /** Close the connection after this many bytes of the body. */
+  cutAfterBytes?: number;
 }
 
 export interface ScriptedRequest {
@@ -90,7 +94,16 @@ export class ScriptedVim {
         res.statusCode = reply.status ?? 200;
         res.setHeader("content-type", "text/xml; charset=utf-8");
         if (reply.setCookie) res.setHeader("set-cookie", reply.setCookie);
-        res.end(reply.body);
+        if (!reply.pieces && reply.cutAfterBytes === undefined) return void res.end(reply.body);
+        const bytes = Buffer.from(reply.body, "utf8");
+        const end = reply.cutAfterBytes ?? bytes.length;
+        const step = reply.pieces?.bytes ?? end;
+        for (let at = 0; at < end; at += step) {
+          res.write(bytes.subarray(at, Math.min(at + step, end)));
+          if (reply.pieces?.gapMs) await new Promise((resolve) => setTimeout(resolve, reply.pieces!.gapMs));
+        }
+        if (reply.cutAfterBytes !== undefined) return void res.socket?.destroy();
+        res.end();
       });
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
