@@ -20,7 +20,8 @@ new VmPresence("presence", { connection: "lab", vm: { name: "web-01" }, present:
  * provider the CLI stores with it), and how long the real provider host takes from its start to
  * the first answered Check (GetPluginInfo, Configure, then Check, which loads the package). The
  * host's own start, before any of the package is loaded, is shown beside it as the "peer": it is
- * the floor no package can go under.
+ * the floor no package can go under, and the figure is what comes on top of it, measured in the
+ * same host run by run (so that a slow moment of the machine weighs on both alike).
  */
 export async function weightBenchmark(ctx: BenchContext): Promise<ResultRow[]> {
   ctx.log("Provider weight: installing the packed package into a program directory");
@@ -45,6 +46,7 @@ export async function weightBenchmark(ctx: BenchContext): Promise<ResultRow[]> {
   const power = resources.find((r) => r.type.endsWith(":VmPowerState"))!;
   const samples: number[] = [];
   const hostAlone: number[] = [];
+  const ourShare: number[] = [];
   for (let run = 0; run < ctx.runs; run++) {
     const started = performance.now();
     const host = await startProviderHost({ programDir: dir, project: PROJECT, stack: STACK, config });
@@ -54,14 +56,23 @@ export async function weightBenchmark(ctx: BenchContext): Promise<ResultRow[]> {
       const answer = await host.check({ urn: power.urn, name: power.name, type: power.type, olds: {}, news: power.inputs });
       // Stopped before the host is closed: closing is not part of the start.
       samples.push(performance.now() - started);
+      ourShare.push(samples.at(-1)! - hostAlone.at(-1)!);
       if (answer.failures.length) throw new Error(`Check failed: ${JSON.stringify(answer.failures)}`);
     } finally {
       await host.close();
     }
-    ctx.log(`  cold start ${run + 1}: ${samples.at(-1)!.toFixed(0)} ms from spawning the host to the first answered Check (the host alone: ${hostAlone.at(-1)!.toFixed(0)} ms)`);
+    ctx.log(
+      `  cold start ${run + 1}: ${samples.at(-1)!.toFixed(0)} ms from spawning the host to the first answered Check ` +
+        `(the host alone: ${hostAlone.at(-1)!.toFixed(0)} ms; ours: ${ourShare.at(-1)!.toFixed(0)} ms)`,
+    );
   }
   return [
     ...rows,
-    absolute("provider host cold start to the first answered Check", "ms", samples, "<", 500, { name: "Pulumi's host alone, to Configure answered", samples: hostAlone }),
+    // Issue 12: the host's own start (about 430-500 ms here, more on a loaded machine) is above
+    // the 500 ms issue 6 set for the whole; what this package owns is what comes after it.
+    absolute("provider host cold start: our share (first Check answered, minus the host's own start to Configure answered, same run)", "ms", ourShare, "<=", 50, {
+      name: "Pulumi's host alone, to Configure answered",
+      samples: hostAlone,
+    }),
   ];
 }
