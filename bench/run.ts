@@ -3,15 +3,18 @@
  * instead, on the simulators of this repository. Prints a Markdown table (median, min, max of
  * several runs) and writes bench/results.json. Not part of `npm test`.
  *
- *   node build/bench/run.js [--runs N] [--scale-runs N] [--big-runs N] [--only weight,inventory,latency,scale,virtualbox]
+ *   node build/bench/run.js [--runs N] [--scale-runs N] [--big-runs N] [--only weight,inventory,inventory-scale,latency,scale,virtualbox,fleet]
  *
  * --runs: runs of the inventory, latency and cold-start figures (default 5); --scale-runs: runs
- * of the 50- and 200-resource stacks (default 3); --big-runs: of the 500-resource stacks (default 2).
+ * of the 50- and 200-resource stacks (default 3); --big-runs: of the 500-resource stacks and of
+ * the 1,000-resource fleet (default 2; the 5,000-resource fleet runs once).
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fleetBenchmark } from "./items/fleet";
 import { inventoryBenchmark } from "./items/inventory";
+import { inventoryScaleBenchmark } from "./items/inventoryScale";
 import { proxmoxLatencyBenchmark } from "./items/proxmoxLatency";
 import { scaleBenchmark } from "./items/scale";
 import { virtualboxBenchmark } from "./items/virtualbox";
@@ -25,9 +28,11 @@ import { markdownTable } from "./lib/table";
 const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<ResultRow[]>> = {
   weight: weightBenchmark,
   inventory: inventoryBenchmark,
+  "inventory-scale": inventoryScaleBenchmark,
   latency: proxmoxLatencyBenchmark,
   scale: scaleBenchmark,
   virtualbox: virtualboxBenchmark,
+  fleet: fleetBenchmark,
 };
 
 interface Args {

@@ -265,7 +265,7 @@ async function vsphereBackend(ctx: BenchContext): Promise<Backend> {
 }
 
 /** The first `n` VMs that are not templates nor the simulator's seed VMs, in a stable order. */
-async function benchmarkVms(
+export async function benchmarkVms(
   reader: Hypervisor,
   n: number,
   order: (a: { id: string; name: string }, b: { id: string; name: string }) => number,

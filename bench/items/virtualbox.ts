@@ -1,4 +1,4 @@
-import { createVBoxSim, type SimVm, type VBoxSim } from "../../test/sim/vboxmanage";
+import { createVBoxSim, currentState, type VBoxSim } from "../../test/sim/vboxmanage";
 import { startSshServer, type TestSshServer } from "../../test/sim/vboxmanage/sshServer";
 import type { BenchContext } from "../lib/context";
 import { absolute, summarize, type ResultRow } from "../lib/results";
@@ -64,7 +64,7 @@ function virtualboxBackend(sim: VBoxSim, server: TestSshServer): Backend {
         maxConcurrentRequests: MAX_CONCURRENT_REQUESTS,
       },
     },
-    vms: async (n) => sim.read().vms.slice(0, n).map((vm): BenchVm => ({ id: vm.uuid, state: effectiveState(vm) === "running" ? "running" : "stopped", node: "" })),
+    vms: async (n) => sim.read().vms.slice(0, n).map((vm): BenchVm => ({ id: vm.uuid, state: currentState(vm) === "running" ? "running" : "stopped", node: "" })),
     // Read the VM (find it, and its state: act or not), the command, then read it until it is
     // where it should be (the stand-in, like VirtualBox, takes a moment), and once more to confirm.
     needed: (n) => ({ showvminfo: 3 * n, startvm: n, "controlvm poweroff": n }),
@@ -79,11 +79,4 @@ function virtualboxBackend(sim: VBoxSim, server: TestSshServer): Backend {
 /** `controlvm <vm> poweroff` and `snapshot <vm> take` by their sub-command; others by the command. */
 function commandKey(args: string[]): string {
   return args[0] === "snapshot" || args[0] === "controlvm" ? `${args[0]} ${args[2] ?? ""}`.trim() : (args[0] ?? "");
-}
-
-/** The state with the transitions whose time has come (the stand-in applies them lazily, at its next command). */
-function effectiveState(vm: SimVm): string {
-  let state = vm.state;
-  for (const p of vm.pending) if (p.at <= Date.now()) state = p.state;
-  return state;
 }

@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import type { ProxmoxSimOptions } from "../../test/sim/proxmox";
-import type { ProxmoxEndpoint, RequestCounters, WorkerCommand } from "./simWorker";
+import type { ProxmoxEndpoint, RequestCounters, VboxHostEndpoint, VboxHostsOptions, VboxHostVm, WorkerCommand } from "./simWorker";
 import type { SoapMeterOptions } from "./soapMeter";
 
 const COMMAND_TIMEOUT_MS = 60_000;
@@ -43,6 +43,14 @@ export class SimWorker {
 
   startMeter(options: SoapMeterOptions): Promise<{ url: string }> {
     return this.ask({ cmd: "startMeter", options }) as Promise<{ url: string }>;
+  }
+
+  startVbox(options: VboxHostsOptions): Promise<VboxHostEndpoint[]> {
+    return this.ask({ cmd: "startVbox", options }) as Promise<VboxHostEndpoint[]>;
+  }
+
+  vboxVms(): Promise<VboxHostVm[]> {
+    return this.ask({ cmd: "vboxVms" }) as Promise<VboxHostVm[]>;
   }
 
   counters(): Promise<RequestCounters> {

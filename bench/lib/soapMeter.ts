@@ -74,6 +74,10 @@ export class SoapMeter {
         this.inFlight--;
       }
     };
+    // Done once the last byte is handed to the socket ("finish"): the client can send its next
+    // request only after reading it, so counting until "close" (later, on this busy loop) would
+    // count one request of a client twice; "close" alone covers an answer that never finished.
+    res.on("finish", finish);
     res.on("close", finish);
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));

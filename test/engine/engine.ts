@@ -118,6 +118,7 @@ export async function runOperation(cfg: EngineConfig, operation: Operation, opti
   } catch (e) {
     d.fail({ name: "engine", message: e instanceof Error ? e.message : String(e) });
   }
+  d.flush();
   // A host that failed to start already failed the steps that needed it; report it only otherwise.
   const host = await hostReady.catch((e: unknown) => {
     if (!d.stopped) {

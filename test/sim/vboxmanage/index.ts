@@ -204,6 +204,13 @@ export function createVBoxSim(opts: { vms?: SimVmSeed[]; seed?: number } & SimKn
   return sim;
 }
 
+/** A VM's state with the transitions whose time has come (the stand-in applies them lazily, at its next command). */
+export function currentState(vm: SimVm, now = Date.now()): SimVmState {
+  let state = vm.state;
+  for (const p of vm.pending) if (p.at <= now) state = p.state;
+  return state;
+}
+
 function seedVm(v: SimVmSeed, now: number): SimVm {
   const snapshots: SimSnapshot[] = [];
   let parent: string | null = null;

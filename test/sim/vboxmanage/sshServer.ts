@@ -21,6 +21,9 @@ export interface TestSshServer {
   commands: string[];
   /** How many SSH connections were accepted (authenticated). */
   connections: number;
+  /** The most commands that ran at once since the start or the last `resetPeak`. */
+  peakCommands: number;
+  resetPeak(): void;
   /** Ends every open connection (what a network drop or an sshd restart does). */
   dropConnections(): void;
   close(): Promise<void>;
@@ -63,7 +66,7 @@ export async function startSshServer(o: TestSshServerOptions = {}): Promise<Test
   const username = o.username ?? "vbox";
   const password = o.password ?? "s3cret-vbox-pass";
   const open = new Set<Connection>();
-  const state = { commands: [] as string[], connections: 0 };
+  const state = { commands: [] as string[], connections: 0, running: 0, peak: 0 };
 
   const server = new Server({ hostKeys: [hostKey.private] }, (client) => {
     open.add(client);
@@ -87,6 +90,7 @@ export async function startSshServer(o: TestSshServerOptions = {}): Promise<Test
         session.on("exec", (accept, _reject, info) => {
           const stream = accept();
           state.commands.push(info.command);
+          state.peak = Math.max(state.peak, ++state.running);
           // Its own process group, so that closing the channel ends the whole command, as sshd's hangup does.
           const child = spawn("/bin/sh", ["-c", info.command], { env: { ...process.env, ...o.env }, detached: true });
           child.stdout.on("data", (d: Buffer) => stream.write(d));
@@ -104,6 +108,7 @@ export async function startSshServer(o: TestSshServerOptions = {}): Promise<Test
           });
           child.stdin.on("error", () => undefined);
           child.on("close", (code, signal) => {
+            state.running--;
             if (signal) stream.exit(signal.replace(/^SIG/, ""), false, "");
             else stream.exit(code ?? 1);
             stream.end();
@@ -127,6 +132,12 @@ export async function startSshServer(o: TestSshServerOptions = {}): Promise<Test
     },
     get connections() {
       return state.connections;
+    },
+    get peakCommands() {
+      return state.peak;
+    },
+    resetPeak: () => {
+      state.peak = state.running;
     },
     dropConnections: () => {
       for (const c of open) c.end();

@@ -153,6 +153,11 @@ export interface VcsimOptions {
   shutdownDelayMs?: number;
   /** Sessions idle this long end on the server (default: never). */
   sessionIdleMs?: number;
+  /**
+   * How long a power-on or power-off takes (default 0). vcsim runs a task inside the call that
+   * creates it, so the call itself is held this long (govmomi's DelayConfig), not the task.
+   */
+  powerDelayMs?: number;
 }
 
 export interface Vcsim {
@@ -196,6 +201,7 @@ export async function startVcsim(o: VcsimOptions = {}): Promise<Vcsim> {
     `-password=${password}`,
     `-shutdown-delay=${o.shutdownDelayMs ?? 200}ms`,
     `-session-idle=${o.sessionIdleMs ?? 0}ms`,
+    `-power-delay=${o.powerDelayMs ?? 0}ms`,
     "-watch-stdin",
   ];
   // Its datastores are folders under TMPDIR; give each instance its own, removed at close.

@@ -49,6 +49,7 @@ func main() {
 	sessionIdle := flag.Duration("session-idle", 0, "expire sessions idle this long (0: never)")
 	shutdownDelay := flag.Duration("shutdown-delay", 200*time.Millisecond, "time a guest takes to shut down after ShutdownGuest")
 	watchStdin := flag.Bool("watch-stdin", false, "exit when stdin closes (the launcher holds it open, so a killed test runner leaves no orphan)")
+	powerDelay := flag.Duration("power-delay", 0, "time PowerOnVM_Task and PowerOffVM_Task take: vcsim runs a task inside its call, so the call is held this long")
 	lenient := flag.Bool("lenient", false, "serve vcsim as it is, without the strictness layer (strict.go)")
 	flag.Parse()
 
@@ -66,6 +67,10 @@ func main() {
 	}
 	m.Machine = *vms
 	simulator.SessionIdleTimeout = *sessionIdle
+	if *powerDelay > 0 {
+		ms := int(*powerDelay / time.Millisecond)
+		m.DelayConfig.MethodDelay = map[string]int{"PowerOnVM_Task": ms, "PowerOffVM_Task": ms}
+	}
 
 	if err := m.Create(); err != nil {
 		log.Fatalf("creating the model: %v", err)
