@@ -4,11 +4,10 @@ import { createHypervisor, profileSchema } from "../../src/hypervisors";
 import { openStack } from "../../test/engine";
 import { startVcsim, type Vcsim } from "../../test/sim/vcsim";
 import { REPO_ROOT, type BenchContext } from "../lib/context";
-import { HostMemoryWatch } from "../lib/hostMemory";
 import { SimWorker } from "../lib/remote";
 import { absolute, summarize, type ResultRow } from "../lib/results";
 import type { RequestCounters } from "../lib/simWorker";
-import { benchmarkVms, MAX_CONCURRENT_REQUESTS, type BenchVm } from "./scale";
+import { benchmarkVms, MAX_CONCURRENT_REQUESTS, measuredUp, type BenchVm } from "./scale";
 
 /**
  * Issue 12, item 4: a mixed estate in one `up` through the real provider host. One program of
@@ -161,14 +160,7 @@ export async function fleetBenchmark(ctx: BenchContext): Promise<ResultRow[]> {
         stack.setConfig({ targets: JSON.stringify(targets) }, secrets);
         rmSync(stack.stateFile, { force: true }); // an empty state: every resource is created
         await Promise.all(parts.map((p) => p.worker.reset()));
-        const memory = new HostMemoryWatch(50);
-        let peakMb = 0;
-        let result;
-        try {
-          result = await stack.up();
-        } finally {
-          peakMb = memory.stop();
-        }
+        const { result, peakMb } = await measuredUp(stack);
         if (!result.ok || result.summary.creates.length !== n) {
           throw new Error(`fleet: up of ${n} resources failed (${result.summary.creates.length} created): ${JSON.stringify(result.summary.errors.slice(0, 3))}\n${result.logs.provider.slice(-2000)}`);
         }

@@ -1,7 +1,7 @@
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { createHypervisor, profileSchema, type Hypervisor } from "../../src/hypervisors";
-import { openStack, type Stack } from "../../test/engine";
+import { openStack, type OperationResult, type Stack } from "../../test/engine";
 import { startVcsim, type Vcsim } from "../../test/sim/vcsim";
 import { opContext, REPO_ROOT, type BenchContext } from "../lib/context";
 import { HostMemoryWatch } from "../lib/hostMemory";
@@ -130,14 +130,7 @@ async function scaleRun(stack: Stack, backend: Backend, secrets: Record<string, 
   // An empty state: every resource is created, and each create flips its VM.
   rmSync(stack.stateFile, { force: true });
   await backend.reset();
-  const memory = new HostMemoryWatch(50);
-  let peakMb = 0;
-  let result;
-  try {
-    result = await stack.up();
-  } finally {
-    peakMb = memory.stop();
-  }
+  const { result, peakMb } = await measuredUp(stack);
   const counters = await backend.counters();
   if (!result.ok || result.summary.creates.length !== n) {
     throw new Error(`${backend.name}: up of ${n} resources failed (${result.summary.creates.length} created): ${JSON.stringify(result.summary.errors.slice(0, 3))}\n${result.logs.provider.slice(-2000)}`);
@@ -148,6 +141,17 @@ async function scaleRun(stack: Stack, backend: Backend, secrets: Record<string, 
   const needed = backend.needed(n, before);
   const unneeded = Object.entries(needed).reduce((sum, [route, allowed]) => sum + Math.max(0, (counters.byRoute[route] ?? 0) - allowed), 0);
   return { n, wallMs: result.durationMs, peakMb, counters, unneeded };
+}
+
+/** One `up`, with the provider host's peak memory (its VmHWM) while it ran. */
+export async function measuredUp(stack: Stack): Promise<{ result: OperationResult; peakMb: number }> {
+  const memory = new HostMemoryWatch(50);
+  try {
+    return { result: await stack.up(), peakMb: memory.stop() };
+  } catch (e) {
+    memory.stop();
+    throw e;
+  }
 }
 
 function rowsOf(name: string, runs: Map<number, RunFigures[]>): ResultRow[] {

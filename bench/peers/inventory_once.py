@@ -11,7 +11,6 @@ Settings from the environment: BENCH_PVE_HOST/_PORT/_USER/_PASSWORD, or BENCH_VS
 vsphere_inventory.py.
 """
 import json
-import os
 import sys
 import time
 import warnings
@@ -26,16 +25,9 @@ def status_kb(field):
 
 
 def proxmox():
-    from proxmoxer import ProxmoxAPI
+    import proxmox_power
 
-    api = ProxmoxAPI(
-        os.environ["BENCH_PVE_HOST"],
-        port=int(os.environ["BENCH_PVE_PORT"]),
-        user=os.environ["BENCH_PVE_USER"],
-        password=os.environ["BENCH_PVE_PASSWORD"],
-        verify_ssl=False,
-        timeout=300,
-    )
+    api = proxmox_power.connect(timeout=300)
 
     def read():
         return [
@@ -53,7 +45,6 @@ def proxmox():
 
 
 def vsphere():
-    from pyVim.connect import SmartConnect  # noqa: F401 (imported by connect)
     import vsphere_inventory
 
     content = vsphere_inventory.connect().RetrieveContent()

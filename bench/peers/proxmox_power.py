@@ -37,16 +37,21 @@ def wait_for_task(api, node, upid):
         time.sleep(POLL_SECONDS)
 
 
-def main():
-    warnings.filterwarnings("ignore")
-    api = ProxmoxAPI(
+def connect(timeout=30):
+    """A ticket login, as proxmoxer does with user and password (also used by inventory_once.py)."""
+    return ProxmoxAPI(
         os.environ["BENCH_PVE_HOST"],
         port=int(os.environ["BENCH_PVE_PORT"]),
         user=os.environ["BENCH_PVE_USER"],
         password=os.environ["BENCH_PVE_PASSWORD"],
         verify_ssl=False,
-        timeout=30,
+        timeout=timeout,
     )
+
+
+def main():
+    warnings.filterwarnings("ignore")
+    api = connect()
     api.version.get()
     print(json.dumps({"ready": True}), flush=True)
     for line in sys.stdin:
