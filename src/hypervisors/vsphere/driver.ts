@@ -59,8 +59,8 @@ export class VsphereHypervisor implements Hypervisor {
       requestTimeoutMs,
       maxWaitSeconds: options.maxWaitSeconds ?? DEFAULT_MAX_WAIT_SECONDS,
     });
-    const { session, watcher, views } = this.lease.shared;
-    this.vim = { session, watcher, views, connection, datacenterName: profile.datacenter, cache: newCache() };
+    const { session, watcher } = this.lease.shared;
+    this.vim = { session, watcher, connection, datacenterName: profile.datacenter, cache: newCache() };
   }
 
   /** Tells `observer` where each request's time goes (the inventory benchmark's breakdown); undefined stops it. */

@@ -36,23 +36,13 @@ export function isVmMoref(id: string): boolean {
 
 /** Every VM and template of the connection (of its datacenter, when the profile names one). */
 export function listVms(vim: Vim, ctx: UnitContext): Promise<VmRecord[]> {
-  // Only reads: a dropped connection repeats the whole pass (paging tokens belong to it).
+  // Only reads: a dropped connection repeats the whole pass (views and paging tokens belong to it).
   return retry(
     () =>
       vim.session.unit(ctx, async (call) => {
         const content = await vim.session.serviceContent(ctx);
         const root = await inventoryRoot(vim, call, content);
-        const view = vim.views.get(call, content, root);
-        let objects: ObjectContent[];
-        try {
-          objects = await retrieveAll(call, content, inventorySpec(await view));
-        } catch (e) {
-          // A kept view the server no longer knows (destroyed by hand, or the server restarted
-          // under the same session): make a new one, once.
-          if (!isFault(e, "ManagedObjectNotFound")) throw e;
-          vim.views.forget(root, view);
-          objects = await retrieveAll(call, content, inventorySpec(await vim.views.get(call, content, root)));
-        }
+        const objects = await withContainerView(call, content, root, ["VirtualMachine", "HostSystem"], true, (view) => retrieveAll(call, content, inventorySpec(view)));
         for (const o of objects) {
           const name = o.props.get("name")?.text;
           if (o.obj.type === "HostSystem" && name !== undefined) vim.cache.hostNames.set(o.obj.value, name);

@@ -2,12 +2,11 @@ import { createHash } from "node:crypto";
 import type { TlsTrust } from "../../core/tls";
 import { VimSession } from "./session";
 import { SoapTransport } from "./soap";
-import { InventoryViews } from "./views";
 import { UpdateWatcher } from "./watcher";
 
 /**
  * One session per profile per process: every driver made for the same profile shares the
- * transport (and its concurrency limit), the Login, the update watcher and the inventory views. Servers cap sessions,
+ * transport (and its concurrency limit), the Login and the update watcher. Servers cap sessions,
  * and a stack of hundreds of resources must not log in hundreds of times.
  */
 
@@ -28,7 +27,6 @@ export interface SharedConnection {
   readonly transport: SoapTransport;
   readonly session: VimSession;
   readonly watcher: UpdateWatcher;
-  readonly views: InventoryViews;
 }
 
 export interface Lease {
@@ -47,7 +45,7 @@ export function acquireConnection(settings: ConnectionSettings): Lease {
     const transport = new SoapTransport(settings);
     const session = new VimSession(transport, { username: settings.username, password: settings.password });
     const watcher = new UpdateWatcher(session, { maxWaitSeconds: settings.maxWaitSeconds, requestTimeoutMs: settings.requestTimeoutMs });
-    entry = { shared: { transport, session, watcher, views: new InventoryViews(session) }, leases: 0 };
+    entry = { shared: { transport, session, watcher }, leases: 0 };
     open.set(key, entry);
   }
   entry.leases++;
@@ -61,7 +59,6 @@ export function acquireConnection(settings: ConnectionSettings): Lease {
       if (--held.leases > 0) return;
       if (open.get(key) === held) open.delete(key);
       await held.shared.watcher.close();
-      await held.shared.views.close(settings.requestTimeoutMs);
       await held.shared.session.logout();
       await held.shared.transport.close();
     },

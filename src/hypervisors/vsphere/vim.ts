@@ -1,16 +1,14 @@
 import type { MoRef } from "./encode";
 import type { VimSession } from "./session";
-import type { InventoryViews } from "./views";
 import type { UpdateWatcher } from "./watcher";
 
 /**
- * What every operation file needs: the profile's shared session, update watcher and inventory views, and the
+ * What every operation file needs: the profile's shared session and update watcher, and the
  * caches that spare round trips (morefs of VMs by id, host names, the datacenter).
  */
 export interface Vim {
   readonly session: VimSession;
   readonly watcher: UpdateWatcher;
-  readonly views: InventoryViews;
   /** The connection profile's name, for messages. */
   readonly connection: string;
   /** Restricts the inventory to this datacenter (its name), when the profile names one. */
