@@ -35,8 +35,7 @@ export class RawVim {
   /** A call whose answer is parsed (setting up; not timed). */
   async parsed(method: string, self: MoRef, params: XmlFields): Promise<XmlElement | undefined> {
     const res = await this.post(encodeEnvelope(method, self, params));
-    const setCookie = res.headers["set-cookie"];
-    this.cookie = sessionCookie(setCookie === undefined ? [] : Array.isArray(setCookie) ? setCookie : [setCookie]) ?? this.cookie;
+    this.cookie = sessionCookie(res.headers["set-cookie"]) ?? this.cookie;
     const text = await res.body.text();
     if (res.statusCode !== 200) throw new Error(`${method}: HTTP ${res.statusCode} ${text.slice(0, 200)}`);
     return path(parseXml(text), "Body")?.children[0];

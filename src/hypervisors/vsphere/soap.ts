@@ -109,8 +109,7 @@ export class SoapTransport {
     try {
       const res = await request(this.options.endpoint, { method: "POST", headers, body: envelope, dispatcher: this.agent, signal });
       timing.headersAt = performance.now();
-      const setCookie = res.headers["set-cookie"];
-      cookie = sessionCookie(setCookie === undefined ? [] : Array.isArray(setCookie) ? setCookie : [setCookie]);
+      cookie = sessionCookie(res.headers["set-cookie"]);
       answer = await readAnswer(res, timing);
     } catch (e) {
       if (isHypervisorError(e, "server")) throw e; // the answer is not XML
@@ -207,8 +206,9 @@ async function readAnswer(res: Dispatcher.ResponseData, timing: { readAt: number
   return { status, envelope, text: "" };
 }
 
-/** The session cookie among Set-Cookie headers, as `name=value` with the value untouched (quotes kept). */
-export function sessionCookie(setCookies: readonly string[]): string | undefined {
+/** The session cookie among Set-Cookie headers (one header or several, as undici gives them), as `name=value` with the value untouched (quotes kept). */
+export function sessionCookie(setCookie: string | readonly string[] | undefined): string | undefined {
+  const setCookies = setCookie === undefined ? [] : typeof setCookie === "string" ? [setCookie] : setCookie;
   for (const header of setCookies) {
     const pair = header.split(";", 1)[0].trim();
     if (pair.startsWith(`${SESSION_COOKIE}=`)) return pair;
