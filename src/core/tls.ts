@@ -85,8 +85,7 @@ export function transportError(e: unknown, endpoint: string, profileName: string
       code,
       hint:
         `Trust it in connection "${profileName}" with caCert (the CA's PEM) or fingerprint (its SHA-256, ` +
-        `from: openssl s_client -connect HOST:PORT </dev/null | openssl x509 -noout -fingerprint -sha256), ` +
-        `or set insecure: true on a lab network`,
+        `from: npx pulumi-hypervisor fingerprint ${new URL(endpoint).origin}), or set insecure: true on a lab network`,
       cause: e,
     });
   }

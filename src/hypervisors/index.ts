@@ -81,3 +81,5 @@ export function createHypervisor(connection: string, profile: Profile): Hypervis
 }
 
 export type { HypervisorType };
+
+export { readHostKey, sameFingerprint } from "./virtualbox/hostKey";

@@ -106,6 +106,34 @@ export interface OperationContext {
   progress?: (message: string) => void;
 }
 
+/** One privilege a use of the resources needs, and whether this connection's identity holds it. */
+export interface PrivilegeCheck {
+  /** The use that needs it, in the resource model's words: "`VmPowerState`", "`VmSnapshot` rollback". */
+  use: string;
+  /** The privilege; when several are listed, any one of them does. */
+  anyOf: string[];
+  /** Where it is needed: "/vms", "datacenter DC0". */
+  on: string;
+  /** held: everywhere the use may need it; partial: only on some objects (`detail` says which); missing: nowhere. */
+  status: "held" | "partial" | "missing";
+  /** False when only some cases of the use need it (the check still reports it, but a miss is a warning). */
+  required: boolean;
+  detail?: string;
+}
+
+/** What `pulumi-hypervisor doctor` learns from a connection once it is logged in. */
+export interface AccessReport {
+  /** The product and version the server reports: "Proxmox VE 9.1.3", "VMware vCenter Server 8.0.2 build-...". */
+  server: string;
+  /** Whom the connection acts as: "root@pam!pulumi", "svc-pulumi@vsphere.local", "vbox on host.example". */
+  identity: string;
+  privileges: PrivilegeCheck[];
+  /** Commands that grant what is missing, for the user to review and run. */
+  fix: string[];
+  /** Other facts worth a line: how many VMs the identity sees. */
+  notes: string[];
+}
+
 export interface Hypervisor {
   readonly type: HypervisorType;
   /** The connection profile's name, for messages. */
@@ -157,6 +185,12 @@ export interface Hypervisor {
   cloneVm(source: VmInfo, req: CloneRequest, ctx: OperationContext): Promise<VmInfo>;
   /** Destroys a stopped VM and its disks. */
   destroyVm(vm: VmInfo, ctx: OperationContext): Promise<void>;
+
+  /**
+   * Logs in and reports the server's version and, for every use of the resources, whether this
+   * identity holds the privileges it needs, read from the hypervisor's own account of them.
+   */
+  checkAccess(ctx: OperationContext): Promise<AccessReport>;
 
   /** Ends the session (logout) and frees sockets. */
   close(): Promise<void>;

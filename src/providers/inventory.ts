@@ -1,6 +1,7 @@
 import { Deadline } from "../core/deadline";
 import { redactError } from "../core/redact";
-import type { GuestKind, ObservedState } from "../hypervisors";
+import { isHypervisorError } from "../core/errors";
+import type { GuestKind, Hypervisor, ObservedState, OperationContext, VmInfo } from "../hypervisors";
 import { Connections } from "./connections";
 
 export interface VmSummary {
@@ -11,6 +12,12 @@ export interface VmSummary {
   template: boolean;
   /** "container" for Proxmox LXC containers, "vm" for everything else. */
   kind: GuestKind;
+  /** With `details`: the snapshots' names, oldest first. */
+  snapshots?: string[];
+  /** With `details`: the addresses the guest reports now (running VMs with an agent, Tools or Guest Additions). */
+  ipAddresses?: string[];
+  /** With `details`: what could not be read about this VM (the rest of the listing stands). */
+  problems?: string[];
 }
 
 export interface ListVmsOptions {
@@ -18,28 +25,63 @@ export interface ListVmsOptions {
   /** A glob on the VM name (`web-*`, `db-??`), or a RegExp. */
   nameMatch?: string | RegExp;
   timeoutSeconds?: number;
+  /**
+   * Also read each VM's snapshots and, for running VMs, its addresses: one or two more requests
+   * per VM (bounded by the profile's maxConcurrentRequests), so narrow it with nameMatch on large estates.
+   */
+  details?: boolean;
 }
 
 /**
  * Every VM of a connection, in one inventory request. Runs in the Pulumi program (getVms), with
- * its own short-lived driver, closed before returning so that the program can exit.
+ * its own short-lived driver, closed before returning so that the program can exit; or in the
+ * CLI, with the CLI's profiles (`shared`), which the CLI closes.
  */
-export async function listVms(connectionsJson: string | undefined, o: ListVmsOptions, env: NodeJS.ProcessEnv = process.env): Promise<VmSummary[]> {
-  const connections = Connections.fromConfig(connectionsJson, env);
+export async function listVms(
+  connectionsJson: string | undefined,
+  o: ListVmsOptions,
+  env: NodeJS.ProcessEnv = process.env,
+  shared?: Connections,
+): Promise<VmSummary[]> {
+  const connections = shared ?? Connections.fromConfig(connectionsJson, env);
   const name = o.connection ?? "default";
   const match = matcher(o.nameMatch);
   try {
     const hv = connections.hypervisor(name);
-    const vms = await hv.listVms({ deadline: Deadline.seconds(o.timeoutSeconds ?? 120, `getVms on "${name}"`) });
-    return vms
-      .filter((vm) => match(vm.name))
-      .map((vm) => ({ id: vm.id, name: vm.name, state: vm.state, node: vm.node ?? "", template: vm.template, kind: vm.kind ?? "vm" }))
-      .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+    const ctx = { deadline: Deadline.seconds(o.timeoutSeconds ?? 120, `getVms on "${name}"`) };
+    const vms = (await hv.listVms(ctx)).filter((vm) => match(vm.name));
+    const summaries = await Promise.all(
+      vms.map(async (vm) => ({
+        id: vm.id,
+        name: vm.name,
+        state: vm.state,
+        node: vm.node ?? "",
+        template: vm.template,
+        kind: vm.kind ?? "vm",
+        ...(o.details ? await detailsOf(hv, vm, ctx) : {}),
+      })),
+    );
+    return summaries.sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
   } catch (e) {
     throw redactError(e);
   } finally {
-    await connections.close();
+    if (!shared) await connections.close();
   }
+}
+
+async function detailsOf(hv: Hypervisor, vm: VmInfo, ctx: OperationContext): Promise<Pick<VmSummary, "snapshots" | "ipAddresses" | "problems">> {
+  const problems: string[] = [];
+  const failed = (what: string) => (e: unknown) => {
+    problems.push(`${what}: ${(redactError(e) as Error).message}`);
+    return undefined;
+  };
+  const [snapshots, ipAddresses] = await Promise.all([
+    hv.listSnapshots(vm, ctx).then((list) => list.map((s) => s.name), failed("snapshots")),
+    vm.state === "running" && !vm.template && hv.capabilities.guestIp
+      ? hv.guestIpAddresses(vm, ctx).catch((e: unknown) => (isHypervisorError(e, "unsupported") ? [] : failed("addresses")(e)))
+      : Promise.resolve([]),
+  ]);
+  return { snapshots, ipAddresses, ...(problems.length ? { problems } : {}) };
 }
 
 export function matcher(m: string | RegExp | undefined): (name: string) => boolean {

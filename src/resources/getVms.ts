@@ -6,6 +6,8 @@ export interface GetVmsArgs {
   /** A glob on the VM name (`web-*`), or a RegExp. */
   nameMatch?: string | RegExp;
   timeoutSeconds?: number;
+  /** Also each VM's snapshot names and current addresses (one or two more requests per VM). */
+  details?: boolean;
 }
 
 export type { VmSummary };

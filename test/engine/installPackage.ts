@@ -20,6 +20,7 @@ interface PackageJson {
   name: string;
   version: string;
   files?: string[];
+  bin?: string | Record<string, string>;
 }
 
 function readPackageJson(packageDir: string): PackageJson {
@@ -104,7 +105,8 @@ function symlinkDir(target: string, link: string): void {
 function linkDependencies(from: string, to: string, packageName: string): void {
   const [scope, bare] = packageName.startsWith("@") ? packageName.split("/") : [undefined, packageName];
   for (const entry of fs.readdirSync(from)) {
-    if (entry === ".package-lock.json" || entry === ".cache" || entry === packageName) {
+    // .bin holds the installed packages' commands: the program directory gets its own (see linkBins).
+    if (entry === ".package-lock.json" || entry === ".cache" || entry === ".bin" || entry === packageName) {
       continue;
     }
     if (entry === scope) {
@@ -117,6 +119,19 @@ function linkDependencies(from: string, to: string, packageName: string): void {
       continue;
     }
     symlinkDir(path.join(from, entry), path.join(to, entry));
+  }
+}
+
+/** What npm does for the package's `bin`: node_modules/.bin/<command> -> the script, made executable. */
+function linkBins(installedDir: string, nodeModules: string): void {
+  const pkg = readPackageJson(installedDir);
+  const bins = typeof pkg.bin === "string" ? { [pkg.name]: pkg.bin } : (pkg.bin ?? {});
+  const binDir = path.join(nodeModules, ".bin");
+  fs.mkdirSync(binDir, { recursive: true });
+  for (const [command, script] of Object.entries(bins)) {
+    const target = path.join(installedDir, script);
+    fs.chmodSync(target, 0o755);
+    fs.symlinkSync(path.relative(binDir, target), path.join(binDir, command));
   }
 }
 
@@ -157,6 +172,7 @@ export async function createProgramDir(options: InstallOptions): Promise<Install
   fs.mkdirSync(installedDir, { recursive: true });
   await run("tar", ["-xzf", tarball, "-C", installedDir, "--strip-components=1"], { timeout: EXTRACT_TIMEOUT_MS });
   linkDependencies(options.dependenciesFrom ?? harnessNodeModules(), nodeModules, name);
+  linkBins(installedDir, nodeModules);
   assertSinglePulumi(dir, installedDir);
   fs.writeFileSync(
     path.join(dir, "package.json"),

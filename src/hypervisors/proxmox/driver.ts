@@ -4,6 +4,7 @@ import {
   describeSelector,
   describeVm,
   type CloneRequest,
+  type AccessReport,
   type CreateSnapshotRequest,
   type Hypervisor,
   type OperationContext,
@@ -11,6 +12,7 @@ import {
   type VmInfo,
   type VmSelector,
 } from "../types";
+import { checkAccess } from "./accessCheck";
 import type { TicketTiming } from "./auth";
 import { proxmoxCapabilities } from "./capabilities";
 import { ProxmoxClient } from "./client";
@@ -133,6 +135,11 @@ export class ProxmoxHypervisor implements Hypervisor {
 
   destroyVm(vm: VmInfo, ctx: OperationContext): Promise<void> {
     return this.op("destroy", vm, () => destroyVm(this.client, vm, ctx));
+  }
+
+  checkAccess(ctx: OperationContext): Promise<AccessReport> {
+    const identity = this.profile.apiToken?.slice(0, this.profile.apiToken.indexOf("=")) ?? this.profile.username ?? "";
+    return this.op("check access", undefined, () => checkAccess(this.client, identity, ctx));
   }
 
   /** Nothing to log out (API tokens stay, tickets expire on their own); frees the sockets. */

@@ -10,6 +10,8 @@ export interface Requirement {
   anyOf: readonly string[];
   /** The ACL path the schema checks, with its placeholders. */
   on: string;
+  /** The ACL path that covers every object `on` can name: where `doctor` looks for the privilege. */
+  scope: "/vms" | "/storage" | "/sdn" | "/nodes";
   /** Only on this major release; the other one asks for another requirement in the same row. */
   release?: 8 | 9;
   /** Stated in the method's permission description, not in its check. */
@@ -38,19 +40,19 @@ export const PRIVILEGE_TABLE: readonly PrivilegeRow[] = [
   {
     what: "every resource, `getVms`, refresh",
     methods: ["POST /access/ticket", "GET /cluster/resources", ...both("GET", "/status/current"), "GET /nodes/{node}/tasks/{upid}/status", "GET /nodes/{node}/tasks/{upid}/log"],
-    needs: [{ anyOf: ["VM.Audit"], on: "/vms/{vmid}" }],
+    needs: [{ anyOf: ["VM.Audit"], on: "/vms/{vmid}", scope: "/vms" }],
   },
   {
     what: "`VmPowerState`",
     methods: POWER,
-    needs: [{ anyOf: ["VM.PowerMgmt"], on: "/vms/{vmid}" }],
+    needs: [{ anyOf: ["VM.PowerMgmt"], on: "/vms/{vmid}", scope: "/vms" }],
   },
   {
     what: "`VmPowerState` with `waitForIp`",
     methods: ["GET /nodes/{node}/qemu/{vmid}/agent/network-get-interfaces", "GET /version"],
     needs: [
-      { anyOf: ["VM.GuestAgent.Audit", "VM.GuestAgent.Unrestricted"], on: "/vms/{vmid}", release: 9 },
-      { anyOf: ["VM.Monitor"], on: "/vms/{vmid}", release: 8 },
+      { anyOf: ["VM.GuestAgent.Audit", "VM.GuestAgent.Unrestricted"], on: "/vms/{vmid}", scope: "/vms", release: 9 },
+      { anyOf: ["VM.Monitor"], on: "/vms/{vmid}", scope: "/vms", release: 8 },
     ],
   },
   {
@@ -62,30 +64,36 @@ export const PRIVILEGE_TABLE: readonly PrivilegeRow[] = [
   {
     what: "`VmSnapshot`",
     methods: [...both("GET", "/snapshot"), ...both("POST", "/snapshot"), ...both("PUT", "/snapshot/{snapname}/config"), ...both("DELETE", "/snapshot/{snapname}")],
-    needs: [{ anyOf: ["VM.Snapshot"], on: "/vms/{vmid}" }],
+    needs: [{ anyOf: ["VM.Snapshot"], on: "/vms/{vmid}", scope: "/vms" }],
   },
   {
     what: "`VmSnapshot` rollback",
     methods: both("POST", "/snapshot/{snapname}/rollback"),
-    needs: [{ anyOf: ["VM.Snapshot", "VM.Snapshot.Rollback"], on: "/vms/{vmid}" }],
+    needs: [{ anyOf: ["VM.Snapshot", "VM.Snapshot.Rollback"], on: "/vms/{vmid}", scope: "/vms" }],
   },
   {
     what: "`VmPresence`, clone",
     methods: ["GET /cluster/nextid", "GET /nodes/{node}/tasks", ...both("POST", "/clone")],
     needs: [
-      { anyOf: ["VM.Clone"], on: "/vms/{vmid}" },
-      { anyOf: ["VM.Allocate"], on: "/vms/{newid} or /pool/{pool}" },
-      { anyOf: ["Datastore.AllocateSpace"], on: "the target storage", fromDescription: true },
-      { anyOf: ["SDN.Use"], on: "the bridge or vnet", fromDescription: true },
-      { anyOf: ["Sys.Audit"], on: "/nodes/{node}", fromDescription: true, when: "to see a clone another user has under way" },
+      { anyOf: ["VM.Clone"], on: "/vms/{vmid}", scope: "/vms" },
+      { anyOf: ["VM.Allocate"], on: "/vms/{newid} or /pool/{pool}", scope: "/vms" },
+      { anyOf: ["Datastore.AllocateSpace"], on: "the target storage", scope: "/storage", fromDescription: true },
+      { anyOf: ["SDN.Use"], on: "the bridge or vnet", scope: "/sdn", fromDescription: true },
+      { anyOf: ["Sys.Audit"], on: "/nodes/{node}", scope: "/nodes", fromDescription: true, when: "to see a clone another user has under way" },
     ],
+  },
+  {
+    what: "`pulumi-hypervisor doctor`",
+    // Everyone may read their own permissions (the schema's user "all").
+    methods: ["GET /access/permissions", "GET /version"],
+    needs: [],
   },
   {
     what: "`VmPresence`, destroy",
     methods: [...both("POST", "/status/stop"), ...both("DELETE", "")],
     needs: [
-      { anyOf: ["VM.PowerMgmt"], on: "/vms/{vmid}" },
-      { anyOf: ["VM.Allocate"], on: "/vms/{vmid}" },
+      { anyOf: ["VM.PowerMgmt"], on: "/vms/{vmid}", scope: "/vms" },
+      { anyOf: ["VM.Allocate"], on: "/vms/{vmid}", scope: "/vms" },
     ],
   },
 ];

@@ -1,3 +1,4 @@
+import { userInfo } from "node:os";
 import { HypervisorError, isHypervisorError } from "../../core/errors";
 import { Limiter } from "../../core/limit";
 import { warnOnce } from "../../core/log";
@@ -5,6 +6,7 @@ import { DEFAULT_MAX_CONCURRENT_REQUESTS, DEFAULT_REQUEST_TIMEOUT_SECONDS } from
 import {
   describeSelector,
   describeVm,
+  type AccessReport,
   type CloneRequest,
   type CreateSnapshotRequest,
   type Hypervisor,
@@ -44,6 +46,8 @@ export class VirtualBoxHypervisor implements Hypervisor {
   private readonly vbox: VBoxManage;
   private readonly power: Power;
   private readonly snapshots: Snapshots;
+  /** Whose VMs VBoxManage sees: the SSH user on its host, or who runs this process. */
+  private readonly identity: string;
 
   constructor(
     readonly connection: string,
@@ -56,6 +60,7 @@ export class VirtualBoxHypervisor implements Hypervisor {
     let limit = profile.maxConcurrentRequests ?? DEFAULT_MAX_CONCURRENT_REQUESTS;
     if (profile.ssh) limit = Math.min(limit, SSH_MAX_SESSIONS);
     this.vbox = new VBoxManage(run, new Limiter(limit), requestTimeoutMs);
+    this.identity = profile.ssh ? `${profile.ssh.username} on ${profile.ssh.host}` : `${userInfo().username} on this machine`;
     this.power = new Power(this.vbox);
     this.snapshots = new Snapshots(this.vbox, this.power);
   }
@@ -190,6 +195,27 @@ export class VirtualBoxHypervisor implements Hypervisor {
 
   destroyVm(vm: VmInfo, ctx: OperationContext): Promise<void> {
     return destroyVm(this.vbox, this.power, vm.id, this.call(ctx, "destroy", describeVm(vm)));
+  }
+
+  /**
+   * VirtualBox has no privileges to grant: VBoxManage sees the VMs of the user it runs as. So the
+   * check is that VBoxManage answers, which release it is, and how many VMs that user has.
+   */
+  async checkAccess(ctx: OperationContext): Promise<AccessReport> {
+    const call = this.call(ctx, "check access");
+    const version = await this.vbox.version(call);
+    const vms = await this.vbox.listVms(call);
+    const supported = /^(6\.1|7)\./.test(version);
+    return {
+      server: `VirtualBox ${version}`,
+      identity: this.identity,
+      privileges: [],
+      fix: [],
+      notes: [
+        `sees ${vms.length} VM(s) of ${this.identity}`,
+        ...(supported ? [] : [`VirtualBox ${version} is not a release this package is tested with (6.1 or 7.x)`]),
+      ],
+    };
   }
 
   close(): Promise<void> {

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { HypervisorError } from "../../core/errors";
 
 /**
  * SSH host key fingerprints as OpenSSH prints them (`ssh-keygen -lf`, `ssh-keyscan | ssh-keygen -lf -`):
@@ -26,4 +27,33 @@ export function isHostKeyFingerprint(fp: string): boolean {
 export function sameFingerprint(keyBlob: Buffer, configured: string): boolean {
   const want = fingerprintBytes(configured);
   return want !== undefined && want.equals(createHash("sha256").update(keyBlob).digest());
+}
+
+/**
+ * The host key an SSH server presents, read in a handshake that stops before authentication (the
+ * verifier refuses the key once it has it), so nothing is sent that a wrong host could keep.
+ */
+export async function readHostKey(host: string, port: number, timeoutMs: number): Promise<{ fingerprint: string; key: Buffer }> {
+  const { Client } = await import("ssh2");
+  return new Promise((resolve, reject) => {
+    const client = new Client();
+    let key: Buffer | undefined;
+    const done = (e?: Error) => {
+      client.end();
+      if (key) resolve({ fingerprint: hostKeyFingerprint(key), key });
+      else reject(new HypervisorError(`no SSH host key from ${host}:${port}: ${e?.message ?? "the connection closed first"}`, { kind: "transport", cause: e }));
+    };
+    client.once("error", done);
+    client.once("close", () => done());
+    client.connect({
+      host,
+      port,
+      username: "pulumi-hypervisor-fingerprint",
+      readyTimeout: timeoutMs,
+      hostVerifier: (k: Buffer) => {
+        key = k;
+        return false;
+      },
+    });
+  });
 }

@@ -65,6 +65,11 @@ export class VBoxManage {
     return this.exec(["list", "vms"], call, { repeat: "read" }).then((r) => parseVmList(r.stdout));
   }
 
+  /** `--version`: "7.1.4r165100" (the release and its revision). */
+  version(call: Call): Promise<string> {
+    return this.exec(["--version"], call, { repeat: "read" }).then((r) => r.stdout.trim().split(/\r?\n/).pop() ?? "");
+  }
+
   showVmInfo(uuid: string, call: Call): Promise<VmInfoRecord> {
     return this.exec(["showvminfo", uuid, "--machinereadable"], call, { repeat: "read" }).then((r) => parseVmInfo(r.stdout));
   }

@@ -3,6 +3,7 @@ import { DEFAULT_MAX_CONCURRENT_REQUESTS, DEFAULT_REQUEST_TIMEOUT_SECONDS } from
 import {
   describeSelector,
   describeVm,
+  type AccessReport,
   type CloneRequest,
   type CreateSnapshotRequest,
   type Hypervisor,
@@ -11,6 +12,7 @@ import {
   type VmInfo,
   type VmSelector,
 } from "../types";
+import { checkAccess } from "./accessCheck";
 import { vsphereCapabilities } from "./capabilities";
 import { cloneVm } from "./clone";
 import { destroyVm } from "./destroy";
@@ -72,6 +74,10 @@ export class VsphereHypervisor implements Hypervisor {
   get stats(): { logins: number; sent: ReadonlyMap<string, number>; peakConcurrency: number; polls: number } {
     const { session, transport, watcher } = this.lease.shared;
     return { logins: session.logins, sent: transport.sent, peakConcurrency: transport.limiter.peak, polls: watcher.polls };
+  }
+
+  checkAccess(ctx: OperationContext): Promise<AccessReport> {
+    return this.op("check access", undefined, ctx, (c) => checkAccess(this.vim, c));
   }
 
   listVms(ctx: OperationContext): Promise<VmInfo[]> {

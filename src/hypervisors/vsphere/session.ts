@@ -23,9 +23,12 @@ export interface ServiceContent {
   viewManager: MoRef;
   sessionManager: MoRef;
   searchIndex: MoRef;
+  authorizationManager: MoRef;
   /** "VirtualCenter" for vCenter, "HostAgent" for a standalone ESXi host. */
   apiType: string;
   fullName: string;
+  /** The vim25 API release the server speaks: "8.0.3.0". */
+  apiVersion: string;
 }
 
 export interface UnitContext {
@@ -193,8 +196,10 @@ export class VimSession {
       viewManager: ref("viewManager"),
       sessionManager: ref("sessionManager"),
       searchIndex: ref("searchIndex"),
+      authorizationManager: ref("authorizationManager"),
       apiType: path(rv, "about", "apiType")?.text ?? "",
       fullName: childText(child(rv, "about"), "fullName") ?? "",
+      apiVersion: childText(child(rv, "about"), "apiVersion") ?? "",
     };
   }
 }

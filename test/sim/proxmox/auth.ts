@@ -82,6 +82,18 @@ export class Auth {
     return { user, actor: user, viaToken: false, privileges: "all" };
   }
 
+  /**
+   * Whom another request asks about (GET /access/permissions?userid=): a token holds its grant, a
+   * user with a password everything (the simulator's ticket users are administrators), anyone
+   * else nothing, as RPCEnvironment::permissions answers {} for an unknown user or token.
+   */
+  identityOf(userid: string): Identity {
+    const grant = this.tokens.get(userid);
+    if (grant) return { user: userid.split("!")[0], actor: userid, viaToken: true, privileges: grant.privileges };
+    if (this.passwords.has(userid)) return { user: userid, actor: userid, viaToken: false, privileges: "all" };
+    return { user: userid.split("!")[0], actor: userid, viaToken: userid.includes("!"), privileges: new Set() };
+  }
+
   /** Every ticket issued so far stops working now (tokens are unaffected, as on a real server). */
   expireAll(): void {
     const now = Date.now();

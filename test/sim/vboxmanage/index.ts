@@ -105,6 +105,8 @@ export interface SimKnobs {
   hangMs?: number;
   /** Every command waits this long first. */
   latencyMs?: number;
+  /** What `VBoxManage --version` prints. Default 7.1.4r165100. */
+  version?: string;
 }
 
 export interface SimState {

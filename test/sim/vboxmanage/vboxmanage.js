@@ -43,6 +43,13 @@ function main() {
   const c = { args, out, T: pre.T, sleep: sleepSync, tx: (fn) => transaction(statePath, fn) };
   let code;
   try {
+    // VBoxManage's -v/--version prints the version and revision, nothing else, and exits 0.
+    if (args.length === 1 && (args[0] === "--version" || args[0] === "-v" || args[0] === "-version")) {
+      out.out(`${k.version ?? "7.1.4r165100"}\n`);
+      out.flush();
+      process.exitCode = 0;
+      return;
+    }
     const handler = COMMANDS[args[0]];
     if (!handler) throw syntaxError(args.length ? `Invalid command '${args[0]}'` : "No command given");
     code = handler(c);

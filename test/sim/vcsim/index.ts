@@ -158,6 +158,8 @@ export interface VcsimOptions {
    * creates it, so the call itself is held this long (govmomi's DelayConfig), not the task.
    */
   powerDelayMs?: number;
+  /** The user's privileges, as a role on the root folder (default: the Admin role); HasPrivilegeOnEntities answers from them. */
+  privileges?: readonly string[];
 }
 
 export interface Vcsim {
@@ -202,6 +204,7 @@ export async function startVcsim(o: VcsimOptions = {}): Promise<Vcsim> {
     `-shutdown-delay=${o.shutdownDelayMs ?? 200}ms`,
     `-session-idle=${o.sessionIdleMs ?? 0}ms`,
     `-power-delay=${o.powerDelayMs ?? 0}ms`,
+    ...(o.privileges ? [`-privileges=${o.privileges.join(",")}`] : []),
     "-watch-stdin",
   ];
   // Its datastores are folders under TMPDIR; give each instance its own, removed at close.

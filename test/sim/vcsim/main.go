@@ -50,6 +50,7 @@ func main() {
 	shutdownDelay := flag.Duration("shutdown-delay", 200*time.Millisecond, "time a guest takes to shut down after ShutdownGuest")
 	watchStdin := flag.Bool("watch-stdin", false, "exit when stdin closes (the launcher holds it open, so a killed test runner leaves no orphan)")
 	powerDelay := flag.Duration("power-delay", 0, "time PowerOnVM_Task and PowerOffVM_Task take: vcsim runs a task inside its call, so the call is held this long")
+	privileges := flag.String("privileges", "", "the user's privileges (comma-separated), as a role on the root folder; empty: the Admin role")
 	lenient := flag.Bool("lenient", false, "serve vcsim as it is, without the strictness layer (strict.go)")
 	flag.Parse()
 
@@ -77,6 +78,10 @@ func main() {
 	}
 	defer m.Remove()
 
+	if err := grantUser(*username, *privileges); err != nil {
+		log.Fatalf("-privileges: %v", err)
+	}
+
 	m.Service.Listen = &url.URL{Host: *listen, User: url.UserPassword(*username, *password)}
 
 	var certFile, keyFile, fingerprint string
@@ -97,7 +102,7 @@ func main() {
 	server := m.Service.NewServer()
 	defer server.Close()
 
-	peer := newStrictPeer(*shutdownDelay)
+	peer := newStrictPeer(*shutdownDelay, *username)
 	if !*lenient {
 		// No request has reached the server yet (its URL is not printed), so swapping the handler is safe.
 		server.Config.Handler = peer.wrap(server.Config.Handler)

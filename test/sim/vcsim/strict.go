@@ -13,6 +13,7 @@ package main
 //   - CloneVM_Task on a standalone host (ESX model) faults NotSupported.
 //   - RenameSnapshot exists; removing the current root snapshot does not crash vcsim.
 //   - A VM's recentTask lists the tasks that ran on it (and on its snapshots).
+//   - HasPrivilegeOnEntities answers from the user's permissions and roles (privileges.go).
 //   - Guest Tools run (and report an IPv4 and a link-local IPv6 address) exactly while a VM with
 //     Tools installed is powered on.
 //
@@ -43,14 +44,16 @@ type guestBehaviour struct {
 
 type strictPeer struct {
 	shutdownDelay time.Duration
-	mu            sync.Mutex
-	guests        map[string]*guestBehaviour
-	nextIP        int
-	inner         http.Handler
+	// The one user Login accepts: whose permissions HasPrivilegeOnEntities reads.
+	username string
+	mu       sync.Mutex
+	guests   map[string]*guestBehaviour
+	nextIP   int
+	inner    http.Handler
 }
 
-func newStrictPeer(shutdownDelay time.Duration) *strictPeer {
-	return &strictPeer{shutdownDelay: shutdownDelay, guests: map[string]*guestBehaviour{}}
+func newStrictPeer(shutdownDelay time.Duration, username string) *strictPeer {
+	return &strictPeer{shutdownDelay: shutdownDelay, username: username, guests: map[string]*guestBehaviour{}}
 }
 
 func (p *strictPeer) wrap(inner http.Handler) http.Handler {
@@ -153,6 +156,8 @@ func (p *strictPeer) serve(w http.ResponseWriter, r *http.Request) {
 		p.revertToSnapshot(w, r, req)
 	case "RenameSnapshot":
 		p.renameSnapshot(w, r, req)
+	case "HasPrivilegeOnEntities":
+		p.hasPrivilegeOnEntities(w, r, body)
 	case "RemoveSnapshot_Task":
 		p.removeSnapshot(w, r, req)
 	case "PowerOnVM_Task", "PowerOffVM_Task", "ResetVM_Task":
