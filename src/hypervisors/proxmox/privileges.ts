@@ -83,18 +83,18 @@ export const PRIVILEGE_TABLE: readonly PrivilegeRow[] = [
     ],
   },
   {
-    what: "`pulumi-hypervisor doctor`",
-    // Everyone may read their own permissions (the schema's user "all").
-    methods: ["GET /access/permissions", "GET /version"],
-    needs: [],
-  },
-  {
     what: "`VmPresence`, destroy",
     methods: [...both("POST", "/status/stop"), ...both("DELETE", "")],
     needs: [
       { anyOf: ["VM.PowerMgmt"], on: "/vms/{vmid}", scope: "/vms" },
       { anyOf: ["VM.Allocate"], on: "/vms/{vmid}", scope: "/vms" },
     ],
+  },
+  {
+    what: "`pulumi-hypervisor doctor`",
+    // Everyone may read their own permissions (the schema's user "all").
+    methods: ["GET /access/permissions", "GET /version"],
+    needs: [],
   },
 ];
 

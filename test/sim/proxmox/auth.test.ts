@@ -159,6 +159,31 @@ describe("Proxmox simulator: authentication", () => {
     }
   });
 
+  it("answers GET /access/permissions with the caller's effective privileges, as RPCEnvironment does", async () => {
+    const ro = client(TestClient.token(sim, sim.readonlyApiToken));
+    const all = (await ro.request("GET", "/access/permissions")).body.data as Record<string, Record<string, number>>;
+    // The default paths of get_effective_permissions, each with what the token holds (propagated).
+    expect(Object.keys(all).sort()).toEqual(["/", "/access", "/access/groups", "/nodes", "/pool", "/sdn", "/storage", "/vms"]);
+    expect(all["/vms"]).toEqual({ "Datastore.Audit": 1, "Sys.Audit": 1, "VM.Audit": 1 });
+    // With a path: that path alone.
+    expect((await ro.request("GET", "/access/permissions", { path: "/vms/100" })).body.data).toEqual({ "/vms/100": all["/vms"] });
+    // root@pam holds every privilege the release knows.
+    const root = (await client(TestClient.token(sim)).request("GET", "/access/permissions", { path: "/" })).body.data as Record<string, Record<string, number>>;
+    expect(root["/"]).toMatchObject({ "VM.PowerMgmt": 1, "VM.GuestAgent.Audit": 1, "Permissions.Modify": 1 });
+    expect(root["/"]["VM.Monitor"]).toBeUndefined();
+  });
+
+  it("lets a caller with Sys.Audit on /access read another identity's permissions", async () => {
+    const admin = client(TestClient.token(sim));
+    const answer = await admin.request("GET", "/access/permissions", { userid: "audit@pve!ro", path: "/vms" });
+    expect(answer.statusText).toBe("OK");
+    const other = answer.body.data;
+    expect(other).toEqual({ "/vms": { "Datastore.Audit": 1, "Sys.Audit": 1, "VM.Audit": 1 } });
+    expect((await admin.request("GET", "/access/permissions", { userid: "nobody@pve" })).body.data).toEqual({});
+    // The read-only token holds Sys.Audit, so it may look at root@pam's.
+    expect((await client(TestClient.token(sim, sim.readonlyApiToken)).request("GET", "/access/permissions", { userid: "root@pam", path: "/" })).status).toBe(200);
+  });
+
   it("makes every ticket invalid at once with faults.expireTickets(), tokens unaffected", async () => {
     const t = client(await TestClient.ticket(sim));
     sim.faults.expireTickets();

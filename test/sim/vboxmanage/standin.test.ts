@@ -24,6 +24,11 @@ describe("stand-in VBoxManage", () => {
     expect(run("frobnicate").status).toBe(2);
   });
 
+  it("prints its version and revision for --version and -v, and nothing else", () => {
+    sim = createVBoxSim({ vms: [], version: "6.1.50r161033" });
+    for (const flag of ["--version", "-v"]) expect(run(flag)).toMatchObject({ status: 0, stdout: "6.1.50r161033\n", stderr: "" });
+  });
+
   it("answers a VM without snapshots on stdout with exit 1", () => {
     sim = createVBoxSim({ vms: [{ name: "web" }] });
     const r = run("snapshot", "web", "list", "--machinereadable");

@@ -1,5 +1,5 @@
 import type { PropSchema } from "./apiSchema";
-import { formatProblem } from "./jsonSchema";
+import { formatProblem, wholeMatch } from "./jsonSchema";
 
 /**
  * Checks an answer's `data` against the method's `returns` schema, as a strict client reads the
@@ -53,7 +53,7 @@ function check(schema: PropSchema, v: unknown, path: string, out: string[]): voi
     case "string":
       if (typeof v !== "string") return void bad(`expected a string, got ${JSON.stringify(v)}`);
       if (schema.enum && !schema.enum.map(String).includes(v)) bad(`'${v}' is not one of ${schema.enum.join(", ")}`);
-      if (schema.pattern !== undefined && !new RegExp(`^(?:${schema.pattern})$`).test(v)) bad(`'${v}' does not match ${schema.pattern}`);
+      if (schema.pattern !== undefined && !wholeMatch(schema.pattern).test(v)) bad(`'${v}' does not match ${schema.pattern}`);
       if (schema.format !== undefined) {
         let why: string | undefined;
         try {

@@ -92,6 +92,16 @@ function checkPropertyString(format: Record<string, PropSchema>, data: string, p
   }
 }
 
+/**
+ * A schema pattern as a JS RegExp over the whole value. The schema holds Perl's stringified
+ * regexes, whose `(?^:...)` (a group with default flags) JS does not know: as a plain group it
+ * means the same. (The full schema also has `(?^i:`; no method the simulator serves uses it, and
+ * new RegExp would refuse one, loudly, if a new route brought it.)
+ */
+export function wholeMatch(pattern: string): RegExp {
+  return new RegExp(`^(?:${pattern.replace(/\(\?\^:/g, "(?:")})$`);
+}
+
 export function formatProblem(format: string | Record<string, PropSchema>, value: string, path: string): string | undefined {
   const keys = typeof format === "string" ? (Object.hasOwn(PROPERTY_STRING_FORMATS, format) ? PROPERTY_STRING_FORMATS[format] : undefined) : format;
   if (keys) {
@@ -128,7 +138,7 @@ export function checkProp(value: unknown, schema: PropSchema, path: string, erro
     const why = formatProblem(schema.format, v, path);
     if (why !== undefined) return addError(errors, path, `invalid format - ${why}`);
   }
-  if (schema.pattern !== undefined && !new RegExp(`^(?:${schema.pattern})$`).test(v)) return addError(errors, path, "value does not match the regex pattern");
+  if (schema.pattern !== undefined && !wholeMatch(schema.pattern).test(v)) return addError(errors, path, "value does not match the regex pattern");
   if (schema.maxLength !== undefined && v.length > schema.maxLength) return addError(errors, path, `value may only be ${schema.maxLength} characters long`);
   if (schema.minLength !== undefined && v.length < schema.minLength) return addError(errors, path, `value must be at least ${schema.minLength} characters long`);
   if (IS_NUMBER.test(v)) {
