@@ -15,7 +15,7 @@ import { TestClient } from "../test/sim/proxmox/testClient";
 import { cliRunner } from "./demo/cliRunner";
 import { harnessRunner } from "./demo/harnessRunner";
 import type { DemoRunner, OperationReport, StackSpec } from "./demo/runner";
-import { vmTable } from "./demo/vmTable";
+import { execFile } from "child_process";
 
 /** The seed's web-02: stopped, with a guest agent, so the quickstart starts it and destroy stops it again. */
 const VM = { id: 101, name: "web-02", node: "pve1" };
@@ -66,11 +66,30 @@ async function step(n: number, title: string, op: () => Promise<OperationReport>
   return report;
 }
 
-function showVms(sim: ProxmoxSim): void {
-  say();
-  say(`    VMs on the simulator (* = managed by the quickstart):`);
-  for (const line of vmTable(sim, VM.name)) say(`      ${line}`);
+/**
+ * The package's own command line, as `npx pulumi-hypervisor ...` runs it in a project, with the
+ * demo's profile passed the way Pulumi decrypts it (PULUMI_HYPERVISOR_CONNECTIONS).
+ */
+function hypervisorCli(demo: DemoContext, args: string[]): Promise<{ code: number; lines: string[] }> {
+  const main = path.join(demo.root, "dist", "cli", "main.js");
+  const env = { ...process.env, PULUMI_HYPERVISOR_CONNECTIONS: demo.connections, NO_COLOR: "1" };
+  return new Promise((resolve) => {
+    execFile(process.execPath, [main, ...args], { cwd: demo.workDir, env, timeout: 60_000 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
+      resolve({ code, lines: `${stdout}${stderr}`.trimEnd().split("\n") });
+    });
+  });
 }
+
+async function showCli(demo: DemoContext, args: string[]): Promise<void> {
+  say();
+  say(`    $ pulumi-hypervisor ${args.join(" ")}`);
+  const { code, lines } = await hypervisorCli(demo, args);
+  for (const line of lines) say(line ? `      ${line}` : "");
+  expectThat(code === 0, `pulumi-hypervisor ${args.join(" ")} exited ${code}`);
+}
+
+const showVms = (demo: DemoContext) => showCli(demo, ["vms", "--connection", "lab"]);
 
 async function stopByHand(sim: ProxmoxSim): Promise<void> {
   const client = TestClient.token(sim);
@@ -82,8 +101,19 @@ async function stopByHand(sim: ProxmoxSim): Promise<void> {
   }
 }
 
-async function story(sim: ProxmoxSim, runner: DemoRunner): Promise<void> {
+interface DemoContext {
+  root: string;
+  workDir: string;
+  /** hypervisor:connections, decrypted. */
+  connections: string;
+}
+
+async function story(sim: ProxmoxSim, runner: DemoRunner, demo: DemoContext): Promise<void> {
   const vm = () => sim.vms.get(VM.id);
+
+  say();
+  say("Before writing a stack: is the connection profile right? (certificate, login, release, privileges)");
+  await showCli(demo, ["doctor", "--connection", "lab"]);
 
   const preview = await step(1, "pulumi preview: what would change", () => runner.preview());
   // At least: the Pulumi CLI also counts the stack resource itself, the harness does not.
@@ -93,7 +123,7 @@ async function story(sim: ProxmoxSim, runner: DemoRunner): Promise<void> {
   await step(2, `pulumi up: snapshot ${VM.name}, then start it and wait for its guest agent's address`, () => runner.up());
   expectThat(vm()?.status === "running", `${VM.name} should run after up, it is ${vm()?.status}`);
   expectThat(vm()?.snapshots.has("quickstart") === true, "the snapshot quickstart should exist after up");
-  showVms(sim);
+  await showVms(demo);
 
   say();
   say(`[3/${STEPS}] Someone stops ${VM.name} by hand (POST .../qemu/${VM.id}/status/stop, as the web UI does)`);
@@ -110,7 +140,7 @@ async function story(sim: ProxmoxSim, runner: DemoRunner): Promise<void> {
   expectThat(destroy.counts.delete >= 2, `destroy should delete the 2 resources, it deleted ${destroy.counts.delete}`);
   expectThat(vm()?.status === "stopped", `${VM.name} should be stopped again (its state before the stack), it is ${vm()?.status}`);
   expectThat(vm()?.snapshots.has("quickstart") === false, "the snapshot quickstart should be gone after destroy");
-  showVms(sim);
+  await showVms(demo);
 }
 
 async function main(): Promise<number> {
@@ -136,13 +166,14 @@ async function main(): Promise<number> {
     sim = await startProxmoxSim({ taskDurationMs: 250, agentStartupMs: 1_000, latencyMs: 5 });
     say(`Simulator: ${sim.endpoint}, certificate pinned by SHA-256 fingerprint ${sim.fingerprint.slice(0, 23)}...`);
     say(`Work directory: ${workDir} (removed at the end)`);
+    const connections = JSON.stringify({ lab: { type: "proxmox", endpoint: sim.endpoint, apiToken: sim.apiToken, fingerprint: sim.fingerprint } });
     const spec: StackSpec = {
       repoRoot: root,
       programDir: path.join(root, "examples", "quickstart"),
       config: { connection: "lab", vmName: VM.name },
       // The connection profile is a secret, as `pulumi config set --secret --path 'hypervisor:connections.lab.apiToken'` makes it.
       secrets: {
-        "hypervisor:connections": JSON.stringify({ lab: { type: "proxmox", endpoint: sim.endpoint, apiToken: sim.apiToken, fingerprint: sim.fingerprint } }),
+        "hypervisor:connections": connections,
       },
       workDir,
       onLine: (line) => say(`    | ${line}`),
@@ -155,7 +186,7 @@ async function main(): Promise<number> {
       say("The Pulumi CLI is not on PATH: running the same stack through the engine-protocol harness (the real provider host, no CLI).");
       runner = await harnessRunner(spec);
     }
-    await story(sim, runner);
+    await story(sim, runner, { root, workDir, connections });
     say();
     say(`Demo finished in ${seconds(Date.now() - started)}: preview planned, up applied, refresh found the VM stopped by hand, up corrected it, destroy restored it.`);
     return 0;

@@ -76,7 +76,11 @@ async function detailsOf(hv: Hypervisor, vm: VmInfo, ctx: OperationContext): Pro
     return undefined;
   };
   const [snapshots, ipAddresses] = await Promise.all([
-    hv.listSnapshots(vm, ctx).then((list) => list.map((s) => s.name), failed("snapshots")),
+    hv.listSnapshots(vm, ctx).then(
+      // Oldest first, where the hypervisor says when (sort is stable: the others keep its order).
+      (list) => [...list].sort((a, b) => (a.createdAt && b.createdAt ? a.createdAt.localeCompare(b.createdAt) : 0)).map((s) => s.name),
+      failed("snapshots"),
+    ),
     vm.state === "running" && !vm.template && hv.capabilities.guestIp
       ? hv.guestIpAddresses(vm, ctx).catch((e: unknown) => (isHypervisorError(e, "unsupported") ? [] : failed("addresses")(e)))
       : Promise.resolve([]),

@@ -75,11 +75,14 @@ describe("the demo", () => {
   test("shows preview, up, the VM table, the drift, its correction and destroy", () => {
     const out = result.output;
     const order = [
+      "    $ pulumi-hypervisor doctor --connection lab",
+      "All checks passed.",
       "[1/6] pulumi preview",
       "    | + VmSnapshot before-change  create",
       "    | Resources: + 2 to create",
       "[2/6] pulumi up",
       "    | Resources: + 2 created",
+      "    $ pulumi-hypervisor vms --connection lab",
       "[3/6] Someone stops web-02 by hand",
       "[4/6] pulumi refresh",
       '    | ~ VmPowerState web  drift (state: "running" → "stopped")',
@@ -90,9 +93,11 @@ describe("the demo", () => {
     ].map((line) => out.indexOf(line));
     expect(order).not.toContain(-1);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
-    expect(out).toMatch(/\*\s+101\s+web-02\s+pve1\s+vm\s+running\s+base,quickstart\s+10\.0\.0\.101/);
-    expect(out).toMatch(/\*\s+101\s+web-02\s+pve1\s+vm\s+stopped\s+base\s+-/);
-    expect(out).toMatch(/ \s+160\s+ct-web\s+pve1\s+container\s+running\s+-\s+10\.0\.0\.160/);
+    // The VM table is the package's own `pulumi-hypervisor vms`, after up and after destroy.
+    expect(out).toMatch(/^\s+101\s+web-02\s+pve1\s+vm\s+running\s+base,quickstart\s+10\.0\.0\.101$/m);
+    expect(out).toMatch(/^\s+101\s+web-02\s+pve1\s+vm\s+stopped\s+base\s+-$/m);
+    expect(out).toMatch(/^\s+160\s+ct-web\s+pve1\s+container\s+running\s+-\s+10\.0\.0\.160$/m);
+    expect(out).toMatch(/ok\s+privileges\s+all \d+ privileges the resources need are held/);
   });
 
   test("prints no credential and removes its work directory", () => {

@@ -2,6 +2,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as ts from "typescript";
+import { load } from "js-yaml";
 import type { Stack } from "../engine";
 import type { ProxmoxSim } from "../sim/proxmox";
 import { e2eWorld, proxmoxConnections, REPO_ROOT, requireBuiltPackage, startSim, vmTaskTypes, type World } from "./support";
@@ -76,6 +77,20 @@ describe("the examples' TypeScript", () => {
 
   test("the typecheck reports a wrong input", () => {
     expect(errors.get(path.join(scratch, "index.ts"))?.join("\n")).toMatch(/"asleep"/);
+  });
+});
+
+describe("examples/gitops workflow", () => {
+  test("is valid YAML and checks the connection with pulumi-hypervisor doctor before it previews", () => {
+    const workflow = load(fs.readFileSync(path.join(EXAMPLES_DIR, "gitops", ".github", "workflows", "pulumi.yml"), "utf8")) as {
+      jobs: { pulumi: { steps: Array<{ name?: string; run?: string; with?: { command?: string } }> } };
+    };
+    const steps = workflow.jobs.pulumi.steps;
+    const doctor = steps.findIndex((s) => /npx pulumi-hypervisor doctor --connection lab\b/.test(s.run ?? ""));
+    const preview = steps.findIndex((s) => s.with?.command === "preview");
+    expect(doctor).toBeGreaterThan(0);
+    expect(preview).toBeGreaterThan(doctor);
+    expect(steps[doctor].run).toContain('PULUMI_HYPERVISOR_CONNECTIONS="$(pulumi config get hypervisor:connections --stack "$STACK")"');
   });
 });
 

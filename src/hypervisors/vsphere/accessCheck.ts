@@ -24,6 +24,10 @@ interface Datacenter {
  */
 export async function checkAccess(vim: Vim, ctx: UnitContext): Promise<AccessReport> {
   const content = await vim.session.serviceContent(ctx);
+  const authorizationManager = content.authorizationManager;
+  if (!authorizationManager) {
+    throw new HypervisorError(`${content.fullName || "the server"} has no AuthorizationManager in its service content: its privileges cannot be read`, { kind: "unsupported" });
+  }
   const { user, datacenters, granted } = await vim.session.unit(ctx, async (call) => {
     const session = await readObject(call, content, content.sessionManager, ["currentSession"]);
     const current = session?.props.get("currentSession");
@@ -35,7 +39,7 @@ export async function checkAccess(vim: Vim, ctx: UnitContext): Promise<AccessRep
     const wanted = vim.datacenterName ? dcs.filter((d) => d.name === vim.datacenterName) : dcs;
     const privIds = [...new Set(VSPHERE_PRIVILEGE_TABLE.flatMap((r) => r.privileges))];
     const answer = wanted.length
-      ? await call("HasPrivilegeOnEntities", content.authorizationManager, { entity: wanted.map((d) => d.ref), sessionId: key, privId: privIds }, { idempotent: true })
+      ? await call("HasPrivilegeOnEntities", authorizationManager, { entity: wanted.map((d) => d.ref), sessionId: key, privId: privIds }, { idempotent: true })
       : undefined;
     return { user: childText(current, "userName") ?? "", datacenters: wanted, granted: grantsOf(answer) };
   });

@@ -23,7 +23,8 @@ export interface ServiceContent {
   viewManager: MoRef;
   sessionManager: MoRef;
   searchIndex: MoRef;
-  authorizationManager: MoRef;
+  /** Only `doctor` uses it; a server that leaves it out can still be driven. */
+  authorizationManager?: MoRef;
   /** "VirtualCenter" for vCenter, "HostAgent" for a standalone ESXi host. */
   apiType: string;
   fullName: string;
@@ -196,7 +197,7 @@ export class VimSession {
       viewManager: ref("viewManager"),
       sessionManager: ref("sessionManager"),
       searchIndex: ref("searchIndex"),
-      authorizationManager: ref("authorizationManager"),
+      authorizationManager: refOf(child(rv, "authorizationManager")),
       apiType: path(rv, "about", "apiType")?.text ?? "",
       fullName: childText(child(rv, "about"), "fullName") ?? "",
       apiVersion: childText(child(rv, "about"), "apiVersion") ?? "",

@@ -1,5 +1,7 @@
 import type { PowerState } from "../../../src/hypervisors";
-import { ManagedResource } from "./managed";
+import { listVms, type VmSummary } from "../../../src/providers/inventory";
+import { currentConnections } from "../../../src/providers/runtime";
+import { HookFailed, ManagedResource } from "./managed";
 import type { Random } from "./random";
 import type { SoakTarget, TruthVm } from "./target";
 
@@ -11,7 +13,7 @@ import type { SoakTarget, TruthVm } from "./target";
  * failure the same `up` is run again, as a user would.
  */
 
-export type OpKind = "clone" | "power" | "snapshot" | "delete-snapshot" | "rollback" | "destroy" | "ghost" | "held-lock";
+export type OpKind = "clone" | "power" | "snapshot" | "delete-snapshot" | "rollback" | "destroy" | "ghost" | "held-lock" | "inventory";
 
 export interface Operation {
   kind: OpKind;
@@ -80,6 +82,8 @@ export class Lane {
       rollback: snapshots && this.snapshots.length > 0 ? 10 : 0,
       // Destroying the stack deletes its snapshots first, which a hibernated Proxmox VM refuses.
       destroy: snapshots || this.snapshots.length === 0 ? 6 : 0,
+      // What `pulumi-hypervisor vms` and getVms({ details: true }) read: the listing and the VM's snapshots.
+      inventory: 5,
       ghost: this.o.doomed ? 1 : 0,
       "held-lock": this.o.doomed && snapshots && this.target.holdLock ? 1 : 0,
     });
@@ -96,6 +100,8 @@ export class Lane {
         return this.destroyOp();
       case "ghost":
         return this.ghostOp();
+      case "inventory":
+        return this.inventoryOp();
       default:
         return this.heldLockOp();
     }
@@ -177,6 +183,42 @@ export class Lane {
         const problems = this.expectOnly(truth);
         if (this.presence.outs?.created !== true && this.presence.outs?.exists !== true) problems.push(`${name}: the clone reported no VM`);
         return problems;
+      },
+    };
+  }
+
+  /**
+   * getVms with details, narrowed to this lane's VM, as the CLI's `vms --match` asks it: the VM
+   * must be listed under its id with the snapshots the simulator holds. A detail that could not be
+   * read fails the operation (its message names the VM), as a listing missing it would mislead.
+   */
+  private inventoryOp(): Operation {
+    const name = this.vmName;
+    const vmId = this.vmId;
+    let seen: VmSummary | undefined;
+    return {
+      kind: "inventory",
+      vm: name,
+      vmId,
+      timeoutSeconds: this.o.timeoutSeconds,
+      run: async () => {
+        const started = Date.now();
+        try {
+          const rows = await listVms(undefined, { connection: "lab", nameMatch: name, details: true, timeoutSeconds: this.o.timeoutSeconds }, process.env, currentConnections());
+          seen = rows.find((r) => r.id === vmId);
+          if (seen?.problems?.length) throw new Error(seen.problems.join("; "));
+        } catch (e) {
+          const error = new Error(`getVms details of ${name}: ${e instanceof Error ? e.message : String(e)}`);
+          throw new HookFailed("getVms", Date.now() - started, this.o.timeoutSeconds * 1000, error);
+        }
+      },
+      verify: (truth) => {
+        const vm = truth.find((v) => v.id === vmId);
+        if (!vm) return [];
+        if (!seen) return [`${name}: getVms did not list it`];
+        const held = vm.snapshots.map((x) => x.name).sort();
+        const listed = [...(seen.snapshots ?? [])].sort();
+        return held.join(",") === listed.join(",") ? [] : [`${name}: getVms listed snapshots [${listed.join(", ")}], the simulator holds [${held.join(", ")}]`];
       },
     };
   }

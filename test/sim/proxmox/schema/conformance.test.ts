@@ -48,6 +48,8 @@ describe("every answer of every served method matches the schema's returns", () 
   it("walks the API through the states a resource meets", async () => {
     await call(["POST", "/access/ticket", { username: sim.username, password: sim.password }]);
     await call(["GET", "/access/ticket"]);
+    await call(["GET", "/access/permissions"]);
+    await call(["GET", "/access/permissions", { path: "/vms" }]);
     for (const path of ["/version", "/nodes", "/cluster/status", "/cluster/resources", "/cluster/nextid", "/pools", "/nodes/pve1/qemu", "/nodes/pve2/qemu"]) await call(["GET", path]);
     await call(["GET", "/cluster/resources", { type: "vm" }]);
     await call(["GET", "/cluster/nextid", { vmid: 150 }]);
