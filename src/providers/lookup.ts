@@ -8,7 +8,7 @@ export async function requireVm(hv: Hypervisor, selector: VmSelector, ctx: Opera
   throw new HypervisorError(`no VM with ${describeSelector(selector)} on connection "${hv.connection}" (${hv.type})`, {
     kind: "not-found",
     operation,
-    hint: "Check vm.id / vm.name; getVms() lists what the connection sees",
+    hint: `Check vm.id / vm.name; npx pulumi-hypervisor vms --connection ${hv.connection} (or getVms()) lists what the connection sees`,
   });
 }
 
