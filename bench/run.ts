@@ -3,7 +3,7 @@
  * instead, on the simulators of this repository. Prints a Markdown table (median, min, max of
  * several runs) and writes bench/results.json. Not part of `npm test`.
  *
- *   node build/bench/run.js [--runs N] [--scale-runs N] [--big-runs N] [--only weight,inventory,inventory-scale,latency,scale,virtualbox,fleet]
+ *   node build/bench/run.js [--runs N] [--scale-runs N] [--big-runs N] [--only weight,inventory,inventory-scale,cold-inventory,latency,scale,virtualbox,fleet]
  *
  * --runs: runs of the inventory, latency and cold-start figures (default 5); --scale-runs: runs
  * of the 50- and 200-resource stacks (default 3); --big-runs: of the 500-resource stacks and of
@@ -12,6 +12,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { coldInventoryBenchmark } from "./items/coldInventory";
 import { fleetBenchmark } from "./items/fleet";
 import { inventoryBenchmark } from "./items/inventory";
 import { inventoryScaleBenchmark } from "./items/inventoryScale";
@@ -29,6 +30,7 @@ const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<ResultRow[]>> = 
   weight: weightBenchmark,
   inventory: inventoryBenchmark,
   "inventory-scale": inventoryScaleBenchmark,
+  "cold-inventory": coldInventoryBenchmark,
   latency: proxmoxLatencyBenchmark,
   scale: scaleBenchmark,
   virtualbox: virtualboxBenchmark,

@@ -1,4 +1,5 @@
-import { buildConnector } from "undici";
+import type { buildConnector as BuildConnector } from "undici";
+import { buildConnector } from "./undici";
 import type { TLSSocket } from "node:tls";
 import { HypervisorError } from "./errors";
 import { warnOnce } from "./log";
@@ -21,7 +22,7 @@ export interface TlsTrust {
  * validation (self-signed certificates have no chain), so it is checked on the connected socket:
  * Node calls `checkServerIdentity` only after the chain verified, which a self-signed one never does.
  */
-export function tlsConnector(trust: TlsTrust, profileName: string, timeoutMs: number): buildConnector.connector {
+export function tlsConnector(trust: TlsTrust, profileName: string, timeoutMs: number): BuildConnector.connector {
   if (trust.insecure) {
     warnOnce(
       `insecure:${profileName}`,

@@ -61,7 +61,9 @@ export async function listVms(
         ...(o.details ? await detailsOf(hv, vm, ctx) : {}),
       })),
     );
-    return summaries.sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+    // One collator for the whole sort: localeCompare would look the locale up again on every call.
+    const { compare } = new Intl.Collator();
+    return summaries.sort((a, b) => compare(a.name, b.name) || compare(a.id, b.id));
   } catch (e) {
     throw redactError(e);
   } finally {
@@ -78,7 +80,7 @@ async function detailsOf(hv: Hypervisor, vm: VmInfo, ctx: OperationContext): Pro
   const [snapshots, ipAddresses] = await Promise.all([
     hv.listSnapshots(vm, ctx).then(
       // Oldest first, where the hypervisor says when (sort is stable: the others keep its order).
-      (list) => [...list].sort((a, b) => (a.createdAt && b.createdAt ? a.createdAt.localeCompare(b.createdAt) : 0)).map((s) => s.name),
+      (list) => [...list].sort((a, b) => (a.createdAt && b.createdAt ? Number(a.createdAt > b.createdAt) - Number(a.createdAt < b.createdAt) : 0)).map((s) => s.name),
       failed("snapshots"),
     ),
     vm.state === "running" && !vm.template && hv.capabilities.guestIp

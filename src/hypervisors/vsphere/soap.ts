@@ -1,5 +1,6 @@
 import { StringDecoder } from "node:string_decoder";
-import { Agent, request, type Dispatcher } from "undici";
+import type { Agent, Dispatcher } from "undici";
+import { agentClass, request } from "../../core/undici";
 import type { Deadline } from "../../core/deadline";
 import { HypervisorError, isHypervisorError } from "../../core/errors";
 import { Limiter } from "../../core/limit";
@@ -75,7 +76,7 @@ export class SoapTransport {
 
   constructor(readonly options: SoapTransportOptions) {
     this.limiter = new Limiter(options.maxConcurrentRequests);
-    this.agent = new Agent({
+    this.agent = new (agentClass())({
       connect: tlsConnector(options.trust, options.connection, options.requestTimeoutMs),
       // One more than the limit: the long poll's own connection when the limit is 1 (see CallOptions.longPoll).
       connections: options.maxConcurrentRequests + 1,
@@ -107,7 +108,7 @@ export class SoapTransport {
     let answer: { status: number; envelope?: XmlElement; text: string };
     let cookie: string | undefined;
     try {
-      const res = await request(this.options.endpoint, { method: "POST", headers, body: envelope, dispatcher: this.agent, signal });
+      const res = await request(this.options.endpoint, this.agent, { method: "POST", headers, body: envelope, signal });
       timing.headersAt = performance.now();
       cookie = sessionCookie(res.headers["set-cookie"]);
       answer = await readAnswer(res, timing);

@@ -61,6 +61,14 @@ export function parseXml(xml: string): XmlElement {
   return reader.end();
 }
 
+/**
+ * A start tag, exactly as scanStartTag accepts one: a name up to a blank, "<", ">" or "/";
+ * attributes (blanks optional between them, as there) whose quoted values hold no "<"; blanks;
+ * then ">" or "/>". ATTRIBUTE takes the attributes one by one from what START_TAG matched.
+ */
+const START_TAG = /<([^ \t\r\n<>/]+)((?:[ \t\r\n]*[^ \t\r\n<>/=]+[ \t\r\n]*=[ \t\r\n]*(?:"[^"<]*"|'[^'<]*'))*)[ \t\r\n]*(\/?)>/y;
+const ATTRIBUTE = /[ \t\r\n]*([^ \t\r\n<>/=]+)[ \t\r\n]*=[ \t\r\n]*(?:"([^"<]*)"|'([^'<]*)')/y;
+
 /** Thrown inside the reader when a construct runs past the text fed so far; it is read again with more. */
 const NEED_MORE = Symbol("need more text");
 
@@ -152,7 +160,30 @@ export class XmlReader {
     else if (cdata || raw.trim() !== "") throw malformed("text outside the root element");
   }
 
-  private openTag(lt: number): number {
+  /**
+   * A start tag in one native match, as scanStartTag would read it: cold, a regular expression
+   * runs as compiled code at once, where the character loops below wait for the JIT. Undefined
+   * when it does not match (a tag cut at the end of a piece, or a malformed one): then the scan
+   * reads it and says what is wrong or waits for more.
+   */
+  private matchStartTag(lt: number): { qname: string; end: number; selfClosing: boolean } | undefined {
+    START_TAG.lastIndex = lt;
+    const m = START_TAG.exec(this.xml);
+    if (!m) return undefined;
+    const [, qname, attributes, slash] = m;
+    if (attributes !== "") {
+      ATTRIBUTE.lastIndex = 0;
+      for (let a = ATTRIBUTE.exec(attributes); a; a = ATTRIBUTE.exec(attributes)) {
+        if (this.attrNames.includes(a[1])) throw malformed(`the attribute ${a[1]} appears twice in <${qname}>`);
+        this.attrNames.push(a[1]);
+        this.attrValues.push(decodeEntities(a[2] ?? a[3]));
+      }
+    }
+    return { qname, end: START_TAG.lastIndex, selfClosing: slash === "/" };
+  }
+
+  /** A start tag read character by character, with a precise message for each way it can be wrong. */
+  private scanStartTag(lt: number): { qname: string; end: number; selfClosing: boolean } {
     const xml = this.xml;
     let i = lt + 1;
     while (i < xml.length && !isNameEnd(xml.charCodeAt(i))) i++;
@@ -199,6 +230,16 @@ export class XmlReader {
       values.push(decodeEntities(raw));
       i = close + 1;
     }
+    return { qname, end: i, selfClosing };
+  }
+
+  private openTag(lt: number): number {
+    const names = this.attrNames;
+    const values = this.attrValues;
+    names.length = 0;
+    values.length = 0;
+    const tag = this.matchStartTag(lt) ?? this.scanStartTag(lt);
+    const { qname, selfClosing } = tag;
     const depth = this.open.length;
     const parent = depth > 0 ? this.open[depth - 1] : undefined;
     let scope = depth > 0 ? this.scopes[depth - 1] : undefined;
@@ -226,7 +267,7 @@ export class XmlReader {
       this.qnames.push(qname);
       this.scopes.push(scope);
     }
-    return i;
+    return tag.end;
   }
 
   private closeTag(lt: number): number {
