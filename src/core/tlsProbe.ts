@@ -75,7 +75,7 @@ function readableReason(code: string): string {
   return words[code] ?? code;
 }
 
-/** Host and port of an https URL, the port defaulting to 443. */
-export function hostAndPort(url: URL): { host: string; port: number } {
-  return { host: url.hostname.replace(/^\[|\]$/g, ""), port: url.port ? Number(url.port) : url.protocol === "http:" ? 80 : 443 };
+/** Host (an IPv6 address without its brackets) and port of a URL, the port defaulting to the scheme's. */
+export function hostAndPort(url: URL, defaultPort: number): { host: string; port: number } {
+  return { host: url.hostname.replace(/^\[|\]$/g, ""), port: url.port ? Number(url.port) : defaultPort };
 }

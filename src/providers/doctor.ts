@@ -108,7 +108,7 @@ async function checkTransport(name: string, p: Profile, timeoutMs: number): Prom
   if (url.protocol === "http:") {
     return { check: "tls", status: "warn", summary: "plain HTTP: credentials cross the network unencrypted", fix: ["use the https:// endpoint"] };
   }
-  const { host, port } = hostAndPort(url);
+  const { host, port } = hostAndPort(url, 443);
   let probe;
   try {
     probe = await probeTls(host, port, p.caCert, timeoutMs);

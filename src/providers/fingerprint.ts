@@ -20,13 +20,12 @@ export async function readFingerprint(target: string, timeoutSeconds = 15): Prom
   }
   const timeoutMs = timeoutSeconds * 1000;
   if (url.protocol === "ssh:" && url.hostname) {
-    const host = url.hostname.replace(/^\[|\]$/g, "");
-    const port = url.port ? Number(url.port) : 22;
+    const { host, port } = hostAndPort(url, 22);
     const { fingerprint } = await readHostKey(host, port, timeoutMs);
     return { kind: "ssh", target: `ssh://${host}:${port}`, field: "ssh.hostKeyFingerprint", fingerprint };
   }
   if (url.protocol === "https:" && url.hostname) {
-    const { host, port } = hostAndPort(url);
+    const { host, port } = hostAndPort(url, 443);
     return { kind: "tls", target: `https://${url.host}`, field: "fingerprint", ...(await probeTls(host, port, undefined, timeoutMs)) };
   }
   throw notATarget(target);

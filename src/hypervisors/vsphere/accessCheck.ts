@@ -1,8 +1,8 @@
 import { HypervisorError } from "../../core/errors";
 import type { AccessReport, PrivilegeCheck } from "../types";
 import type { MoRef } from "./encode";
-import { listVms } from "./inventory";
-import { readObject, retrieveAll, viewSpec, withContainerView } from "./propertyCollector";
+import { listDatacenters, listVms } from "./inventory";
+import { readObject } from "./propertyCollector";
 import { VSPHERE_PRIVILEGE_TABLE } from "./privileges";
 import { refOf, type UnitContext } from "./session";
 import type { Vim } from "./vim";
@@ -33,9 +33,7 @@ export async function checkAccess(vim: Vim, ctx: UnitContext): Promise<AccessRep
     const current = session?.props.get("currentSession");
     const key = childText(current, "key");
     if (!key) throw new HypervisorError("the server did not say which session this is (SessionManager.currentSession)", { kind: "server" });
-    const dcs = await withContainerView(call, content, content.rootFolder, ["Datacenter"], true, async (view) =>
-      (await retrieveAll(call, content, viewSpec(view, [{ type: "Datacenter", pathSet: ["name"] }]))).map((o) => ({ ref: o.obj, name: o.props.get("name")?.text ?? o.obj.value })),
-    );
+    const dcs = await listDatacenters(call, content);
     const wanted = vim.datacenterName ? dcs.filter((d) => d.name === vim.datacenterName) : dcs;
     const privIds = [...new Set(VSPHERE_PRIVILEGE_TABLE.flatMap((r) => r.privileges))];
     const answer = wanted.length

@@ -172,13 +172,19 @@ async function inventoryRoot(vim: Vim, call: Call, content: ServiceContent): Pro
   return vim.datacenterName ? datacenterRef(vim, call, content) : content.rootFolder;
 }
 
+/** Every datacenter of the inventory, by name (its moref where it has none). */
+export function listDatacenters(call: Call, content: ServiceContent): Promise<Array<{ ref: MoRef; name: string }>> {
+  return withContainerView(call, content, content.rootFolder, ["Datacenter"], true, async (view) =>
+    (await retrieveAll(call, content, viewSpec(view, [{ type: "Datacenter", pathSet: ["name"] }]))).map((o) => ({ ref: o.obj, name: o.props.get("name")?.text ?? o.obj.value })),
+  );
+}
+
 function datacenterRef(vim: Vim, call: Call, content: ServiceContent): Promise<MoRef> {
   const wanted = vim.datacenterName ?? "";
-  vim.cache.datacenter ??= withContainerView(call, content, content.rootFolder, ["Datacenter"], true, async (view) => {
-    const all = await retrieveAll(call, content, viewSpec(view, [{ type: "Datacenter", pathSet: ["name"] }]));
-    const match = all.find((o) => o.props.get("name")?.text === wanted);
-    if (match) return match.obj;
-    const names = all.map((o) => `"${o.props.get("name")?.text ?? o.obj.value}"`).join(", ");
+  vim.cache.datacenter ??= listDatacenters(call, content).then((all) => {
+    const match = all.find((d) => d.name === wanted);
+    if (match) return match.ref;
+    const names = all.map((d) => `"${d.name}"`).join(", ");
     throw new HypervisorError(`there is no datacenter "${wanted}"; the server has ${names || "none"}`, {
       kind: "not-found",
       hint: `Correct "datacenter" in connection "${vim.connection}"`,
