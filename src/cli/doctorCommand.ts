@@ -1,7 +1,6 @@
 import { diagnose, type Diagnosis, type Finding } from "../providers/doctor";
-import { encryptedProblem, loadProfiles, whereFrom } from "./profiles";
+import { encryptedProblem, loadProfiles, noProfiles, whereFrom } from "./profiles";
 import type { Io } from "./io";
-import { noProfiles } from "./vmsCommand";
 
 export interface DoctorOptions {
   connection?: string;
@@ -16,7 +15,7 @@ export interface DoctorOptions {
  */
 export async function doctorCommand(o: DoctorOptions, io: Io): Promise<number> {
   const loaded = loadProfiles(o, io.cwd, io.env);
-  if (loaded.names.length === 0) return noProfiles(loaded.stack.encrypted.has("*") ? encryptedProblem(loaded, "*") : undefined, whereFrom(loaded.stack), io);
+  if (loaded.names.length === 0) return noProfiles(loaded, io);
   const results: Diagnosis[] = [];
   try {
     for (const name of loaded.names) {

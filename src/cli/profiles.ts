@@ -1,5 +1,6 @@
 import { Connections, profilesFromEnvironment } from "../providers/connections";
 import { DECRYPTED_VARIABLE, readStackProfiles, type StackProfiles } from "./stackConfig";
+import type { Io } from "./io";
 import { UsageError } from "./usage";
 
 export interface ProfileOptions {
@@ -40,4 +41,13 @@ export function encryptedProblem(loaded: LoadedProfiles, name: string): string |
 export function whereFrom(stack: StackProfiles): string {
   const env = "the environment";
   return stack.source ? `profiles from ${stack.source} and ${env}` : `no stack file here, profiles from ${env}`;
+}
+
+/** Says that no profile can be worked on (none anywhere, or the whole stack value is encrypted); the exit status. */
+export function noProfiles(loaded: LoadedProfiles, io: Io): number {
+  io.err(
+    encryptedProblem(loaded, "*") ??
+      `no connection profiles (${whereFrom(loaded.stack)}). Set hypervisor:connections in the stack, or the environment variables the README lists (PROXMOX_VE_ENDPOINT, VSPHERE_SERVER, VBOX_MANAGE, ...).`,
+  );
+  return 1;
 }

@@ -1,5 +1,5 @@
 import { listVms, type VmSummary } from "../providers/inventory";
-import { encryptedProblem, loadProfiles, whereFrom } from "./profiles";
+import { encryptedProblem, loadProfiles, noProfiles } from "./profiles";
 import { table, type Style } from "./render";
 import type { Io } from "./io";
 
@@ -22,7 +22,7 @@ type Row = VmSummary & { connection: string };
  */
 export async function vmsCommand(o: VmsOptions, io: Io): Promise<number> {
   const loaded = loadProfiles(o, io.cwd, io.env);
-  if (loaded.names.length === 0) return noProfiles(loaded.stack.encrypted.has("*") ? encryptedProblem(loaded, "*") : undefined, whereFrom(loaded.stack), io);
+  if (loaded.names.length === 0) return noProfiles(loaded, io);
   const rows: Row[] = [];
   let failed = 0;
   try {
@@ -70,9 +70,4 @@ function printTable(rows: readonly Row[], withConnection: boolean, details: bool
   const [head, ...lines] = table(header, cells);
   io.out(s.bold(head));
   lines.forEach((l, i) => io.out(rows[i].state === "running" && !rows[i].template ? l : s.dim(l)));
-}
-
-export function noProfiles(problem: string | undefined, where: string, io: Io): number {
-  io.err(problem ?? `no connection profiles (${where}). Set hypervisor:connections in the stack, or the environment variables the README lists (PROXMOX_VE_ENDPOINT, VSPHERE_SERVER, VBOX_MANAGE, ...).`);
-  return 1;
 }
