@@ -1,4 +1,4 @@
-import { listVms, type VmSummary } from "../providers/inventory";
+import { listVmsOf, type VmSummary } from "../providers/inventory";
 import { encryptedProblem, loadProfiles, noProfiles } from "./profiles";
 import { table, type Style } from "./render";
 import type { Io } from "./io";
@@ -35,7 +35,7 @@ export async function vmsCommand(o: VmsOptions, io: Io): Promise<number> {
       }
       try {
         // The same function getVms calls, with the same profiles: what works here works in the stack.
-        const vms = await listVms(undefined, { connection: name, nameMatch: o.match, timeoutSeconds: o.timeout, details: !o.brief }, io.env, loaded.connections);
+        const vms = await listVmsOf(loaded.connections, { connection: name, nameMatch: o.match, timeoutSeconds: o.timeout, details: !o.brief });
         rows.push(...vms.map((vm) => ({ connection: name, ...vm })));
       } catch (e) {
         io.err(`connection "${name}": ${(e as Error).message}`);

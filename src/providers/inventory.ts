@@ -34,16 +34,19 @@ export interface ListVmsOptions {
 
 /**
  * Every VM of a connection, in one inventory request. Runs in the Pulumi program (getVms), with
- * its own short-lived driver, closed before returning so that the program can exit; or in the
- * CLI, with the CLI's profiles (`shared`), which the CLI closes.
+ * its own short-lived driver, closed before returning so that the program can exit.
  */
-export async function listVms(
-  connectionsJson: string | undefined,
-  o: ListVmsOptions,
-  env: NodeJS.ProcessEnv = process.env,
-  shared?: Connections,
-): Promise<VmSummary[]> {
-  const connections = shared ?? Connections.fromConfig(connectionsJson, env);
+export async function listVms(connectionsJson: string | undefined, o: ListVmsOptions, env: NodeJS.ProcessEnv = process.env): Promise<VmSummary[]> {
+  const connections = Connections.fromConfig(connectionsJson, env);
+  try {
+    return await listVmsOf(connections, o);
+  } finally {
+    await connections.close();
+  }
+}
+
+/** What listVms returns, through connections the caller holds and closes (the CLI's, the soak's). */
+export async function listVmsOf(connections: Connections, o: ListVmsOptions): Promise<VmSummary[]> {
   const name = o.connection ?? "default";
   const match = matcher(o.nameMatch);
   try {
@@ -66,8 +69,6 @@ export async function listVms(
     return summaries.sort((a, b) => compare(a.name, b.name) || compare(a.id, b.id));
   } catch (e) {
     throw redactError(e);
-  } finally {
-    if (!shared) await connections.close();
   }
 }
 

@@ -1,5 +1,5 @@
 import type { PowerState } from "../../../src/hypervisors";
-import { listVms, type VmSummary } from "../../../src/providers/inventory";
+import { listVmsOf, type VmSummary } from "../../../src/providers/inventory";
 import { currentConnections } from "../../../src/providers/runtime";
 import { HookFailed, ManagedResource } from "./managed";
 import type { Random } from "./random";
@@ -204,7 +204,7 @@ export class Lane {
       run: async () => {
         const started = Date.now();
         try {
-          const rows = await listVms(undefined, { connection: "lab", nameMatch: name, details: true, timeoutSeconds: this.o.timeoutSeconds }, process.env, currentConnections());
+          const rows = await listVmsOf(currentConnections(), { connection: "lab", nameMatch: name, details: true, timeoutSeconds: this.o.timeoutSeconds });
           seen = rows.find((r) => r.id === vmId);
           if (seen?.problems?.length) throw new Error(seen.problems.join("; "));
         } catch (e) {
