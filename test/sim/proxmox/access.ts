@@ -1,6 +1,7 @@
 import type { Identity } from "./auth";
 import type { Call, Route } from "./context";
 import { ApiError } from "./errors";
+import { holds } from "./schema/permissions";
 import { knownPrivileges } from "./schema/privileges";
 
 /** POST /access/ticket: the one call without credentials. */
@@ -34,8 +35,7 @@ function permissions(call: Call): unknown {
   const userid = call.params.str("userid") ?? self.actor;
   const [owner] = userid.split("!");
   if (userid !== self.actor && owner !== self.actor) {
-    const mayAudit = self.privileges === "all" || self.privileges.has("Sys.Audit");
-    if (!mayAudit) throw new ApiError(403, "Permission check failed (/access, Sys.Audit)");
+    if (!holds(self, "Sys.Audit")) throw new ApiError(403, "Permission check failed (/access, Sys.Audit)");
   }
   const subject: Identity = userid === self.actor ? self : call.sim.auth.identityOf(userid);
   const privs = privilegesOf(subject, call);

@@ -27,7 +27,7 @@ function fill(template: string, params: Record<string, unknown>): string {
 }
 
 /** Holds the privilege anywhere: the simulator grants privileges to an identity, not per ACL path. */
-function holds(identity: Identity, privilege: string): boolean {
+export function holds(identity: Identity, privilege: string): boolean {
   return identity.privileges === "all" || identity.privileges.has(privilege);
 }
 
