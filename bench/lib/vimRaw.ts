@@ -1,12 +1,11 @@
-import { Agent, request } from "undici";
-import { tlsConnector } from "../../src/core/tls";
+import { HttpClient, readPieces, readText } from "../../src/core/http";
 import { encodeEnvelope, MoRef, type XmlFields } from "../../src/hypervisors/vsphere/encode";
 import { SOAP_ACTION, sessionCookie } from "../../src/hypervisors/vsphere/soap";
 import { child, parseXml, path, type XmlElement } from "../../src/hypervisors/vsphere/xml";
 
 /**
  * vim25 with nothing of ours between the request and the bytes: the floor of the inventory
- * benchmark, on the same HTTP client as the driver (undici's `request`). It logs in and creates its view with ordinary (parsed) calls; `timeRaw` then sends
+ * benchmark, on the same HTTP client as the driver (src/core/http.ts). It logs in and creates its view with ordinary (parsed) calls; `timeRaw` then sends
  * one envelope on the warm connection and reads the answer's bytes without looking at them, which
  * is the time vcsim itself takes to answer plus the transfer, and nothing any client could save.
  */
@@ -15,11 +14,11 @@ export class RawVim {
 
   private constructor(
     private readonly url: string,
-    private readonly agent: Agent,
+    private readonly http: HttpClient,
   ) {}
 
   static async login(url: string, caCert: string, username: string, password: string): Promise<{ vim: RawVim; content: { propertyCollector: MoRef; viewManager: MoRef; rootFolder: MoRef } }> {
-    const vim = new RawVim(url, new Agent({ connect: tlsConnector({ caCert }, "bench-raw", 30_000), connections: 1 }));
+    const vim = new RawVim(url, new HttpClient(url, { connection: "bench-raw", trust: { caCert }, connectTimeoutMs: 30_000, maxConnections: 1, idleMs: 60_000 }));
     const sc = child(await vim.parsed("RetrieveServiceContent", new MoRef("ServiceInstance", "ServiceInstance"), {}), "returnval");
     const ref = (name: string) => {
       const el = child(sc, name);
@@ -36,8 +35,8 @@ export class RawVim {
   async parsed(method: string, self: MoRef, params: XmlFields): Promise<XmlElement | undefined> {
     const res = await this.post(encodeEnvelope(method, self, params));
     this.cookie = sessionCookie(res.headers["set-cookie"]) ?? this.cookie;
-    const text = await res.body.text();
-    if (res.statusCode !== 200) throw new Error(`${method}: HTTP ${res.statusCode} ${text.slice(0, 200)}`);
+    const text = await readText(res.body);
+    if (res.status !== 200) throw new Error(`${method}: HTTP ${res.status} ${text.slice(0, 200)}`);
     return path(parseXml(text), "Body")?.children[0];
   }
 
@@ -46,25 +45,25 @@ export class RawVim {
     const started = performance.now();
     const res = await this.post(envelope);
     let bytes = 0;
-    for await (const piece of res.body as AsyncIterable<Buffer>) bytes += piece.length;
+    await readPieces(res.body, (piece) => (bytes += piece.length));
     const ms = performance.now() - started;
-    if (res.statusCode !== 200) throw new Error(`raw request: HTTP ${res.statusCode}`);
+    if (res.status !== 200) throw new Error(`raw request: HTTP ${res.status}`);
     return { ms, bytes };
   }
 
   /** The answer to `envelope` as text, unparsed. */
   async text(envelope: string): Promise<string> {
     const res = await this.post(envelope);
-    return res.body.text();
+    return readText(res.body);
   }
 
-  close(): Promise<void> {
-    return this.agent.close();
+  close(): void {
+    this.http.close();
   }
 
   private post(envelope: string) {
     const headers: Record<string, string> = { "content-type": 'text/xml; charset="utf-8"', soapaction: SOAP_ACTION };
     if (this.cookie) headers.cookie = this.cookie;
-    return request(this.url, { method: "POST", headers, body: envelope, dispatcher: this.agent });
+    return this.http.request(this.url, { method: "POST", headers, body: envelope, signal: AbortSignal.timeout(120_000) });
   }
 }

@@ -1,6 +1,5 @@
-import type { buildConnector as BuildConnector } from "undici";
-import { buildConnector } from "./undici";
-import type { TLSSocket } from "node:tls";
+import type { Socket } from "node:net";
+import { connect, type ConnectionOptions } from "node:tls";
 import { HypervisorError } from "./errors";
 import { warnOnce } from "./log";
 import { normalizeFingerprint } from "./fingerprint";
@@ -17,43 +16,60 @@ export interface TlsTrust {
   insecure?: boolean;
 }
 
+type Connected = (err: Error | null, socket?: Socket) => void;
+
 /**
- * An undici connector that applies the profile's trust. A pinned fingerprint replaces chain
- * validation (self-signed certificates have no chain), so it is checked on the connected socket:
- * Node calls `checkServerIdentity` only after the chain verified, which a self-signed one never does.
+ * How an HTTP agent makes a connection under the profile's trust (core/http.ts): TCP, the TLS
+ * handshake, then the check, all bounded by `timeoutMs`; the socket reaches the agent, and the
+ * request its bytes, only once the server is trusted. A pinned fingerprint replaces chain
+ * validation (a self-signed certificate has no chain), so it is compared on the connected socket:
+ * Node calls `checkServerIdentity` only after a chain verified, which a self-signed one never does.
+ * No TLS session is resumed: a resumed session carries no certificate to compare.
  */
-export function tlsConnector(trust: TlsTrust, profileName: string, timeoutMs: number): BuildConnector.connector {
+export function secureConnection(trust: TlsTrust, profileName: string, timeoutMs: number): (options: ConnectionOptions, done: Connected) => void {
   if (trust.insecure) {
     warnOnce(
       `insecure:${profileName}`,
       `TLS verification is off for connection "${profileName}" (insecure: true); anyone on the path can read its credentials. Prefer caCert or fingerprint.`,
     );
-    return buildConnector({ rejectUnauthorized: false, timeout: timeoutMs });
   }
-  if (trust.fingerprint) {
-    const want = normalizeFingerprint(trust.fingerprint);
-    // No TLS session resumption: a resumed session carries no peer certificate to compare.
-    const connect = buildConnector({ rejectUnauthorized: false, timeout: timeoutMs, maxCachedSessions: 0 });
-    return (options, callback) =>
-      connect(options, (err, socket) => {
-        if (err || !socket) return callback(err ?? new Error("connection failed"), null);
-        const got = (socket as TLSSocket).getPeerCertificate?.().fingerprint256;
-        if (got !== want) {
-          socket.destroy();
-          return callback(
-            new HypervisorError(`the server's certificate fingerprint ${got ?? "(none)"} does not match the pinned ${want}`, {
-              kind: "tls",
-              code: "FINGERPRINT_MISMATCH",
-              hint: `If the certificate was renewed on purpose, update "fingerprint" in connection "${profileName}"`,
-            }),
-            null,
-          );
-        }
-        callback(null, socket);
-      });
-  }
-  return buildConnector({ ca: trust.caCert, rejectUnauthorized: true, timeout: timeoutMs });
+  const pinned = !trust.insecure && trust.fingerprint ? normalizeFingerprint(trust.fingerprint) : undefined;
+  const verify: ConnectionOptions = trust.insecure || pinned ? { rejectUnauthorized: false } : { ca: trust.caCert, rejectUnauthorized: true };
+  return (options, done) => {
+    const socket = connect({ ...options, ...verify, session: undefined });
+    const finish = (err: Error | null) => {
+      clearTimeout(timer);
+      socket.removeListener("error", finish);
+      socket.removeListener("secureConnect", connected);
+      if (err) {
+        socket.destroy();
+        done(err);
+      } else done(null, socket);
+    };
+    const connected = () => {
+      const got = pinned && socket.getPeerCertificate().fingerprint256;
+      if (pinned && got !== pinned) {
+        return finish(
+          new HypervisorError(`the server's certificate fingerprint ${got || "(none)"} does not match the pinned ${pinned}`, {
+            kind: "tls",
+            code: "FINGERPRINT_MISMATCH",
+            hint: `If the certificate was renewed on purpose, update "fingerprint" in connection "${profileName}"`,
+          }),
+        );
+      }
+      finish(null);
+    };
+    const timer = setTimeout(
+      () => finish(Object.assign(new Error(`no TLS connection within ${timeoutMs / 1000} s`), { code: CONNECT_TIMEOUT })),
+      timeoutMs,
+    );
+    socket.once("secureConnect", connected);
+    socket.once("error", finish);
+  };
 }
+
+/** The code of a connection that was not made in time. */
+const CONNECT_TIMEOUT = "ConnectTimeout";
 
 const TLS_CODES = new Set([
   "DEPTH_ZERO_SELF_SIGNED_CERT",
@@ -67,7 +83,7 @@ const TLS_CODES = new Set([
 ]);
 
 /**
- * Turns what fetch throws (its `cause` holds the socket error) into a HypervisorError: TLS
+ * Turns what a request throws (the socket's error, or a wrapper whose `cause` holds it) into a HypervisorError: TLS
  * failures say how to trust the server, timeouts say which bound ran out, the rest are transport
  * errors, which callers may retry only for requests that are safe to repeat.
  */
@@ -75,7 +91,7 @@ export function transportError(e: unknown, endpoint: string, profileName: string
   if (e instanceof HypervisorError) return e;
   const cause = (e as { cause?: unknown })?.cause ?? e;
   if (cause instanceof HypervisorError) return cause;
-  // An aborted fetch is a DOMException whose numeric `code` (23) means nothing here: its name does.
+  // An aborted request fails with an AbortError (or a TimeoutError DOMException, whose numeric `code` means nothing here): its name says it.
   const name = (cause as { name?: string })?.name ?? (e as { name?: string })?.name;
   const rawCode = (cause as { code?: unknown })?.code;
   const code = typeof rawCode === "string" ? rawCode : name;
@@ -90,7 +106,7 @@ export function transportError(e: unknown, endpoint: string, profileName: string
       cause: e,
     });
   }
-  if (name === "TimeoutError" || name === "AbortError" || code === "UND_ERR_CONNECT_TIMEOUT" || code === "UND_ERR_HEADERS_TIMEOUT") {
+  if (name === "TimeoutError" || name === "AbortError" || code === CONNECT_TIMEOUT) {
     return new HypervisorError(`no answer from ${endpoint} in time`, { kind: "timeout", code, cause: e });
   }
   return new HypervisorError(`cannot reach ${endpoint}: ${message}`, {

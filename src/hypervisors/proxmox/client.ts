@@ -1,11 +1,9 @@
-import type { Agent } from "undici";
-import { agentClass, request } from "../../core/undici";
+import { HttpClient, readText } from "../../core/http";
 import { USER_AGENT } from "../../core/userAgent";
 import { HypervisorError, isHypervisorError } from "../../core/errors";
 import { Limiter } from "../../core/limit";
-import { warnOnce } from "../../core/log";
 import { retry } from "../../core/retry";
-import { tlsConnector, transportError, type TlsTrust } from "../../core/tls";
+import { transportError, type TlsTrust } from "../../core/tls";
 import type { OperationContext } from "../types";
 import {
   TICKET_LIFETIME_MS,
@@ -61,7 +59,7 @@ export class ProxmoxClient {
   readonly connection: string;
   readonly endpoint: string;
   private readonly base: string;
-  private readonly agent: Agent;
+  private readonly http: HttpClient;
   private readonly limiter: Limiter;
   private readonly auth: ProxmoxAuth;
   private readonly requestTimeoutMs: number;
@@ -73,14 +71,12 @@ export class ProxmoxClient {
     this.base = `${this.endpoint}/api2/json`;
     this.requestTimeoutMs = o.requestTimeoutMs;
     this.limiter = new Limiter(o.maxConcurrentRequests);
-    const https = new URL(this.endpoint).protocol === "https:";
-    if (!https) {
-      warnOnce(`plain-http:${o.connection}`, `connection "${o.connection}" uses plain HTTP; its credentials travel unencrypted`);
-    }
-    this.agent = new (agentClass())({
-      connect: https ? tlsConnector(o.trust, o.connection, o.requestTimeoutMs) : { timeout: o.requestTimeoutMs },
-      connections: o.maxConcurrentRequests,
-      keepAliveTimeout: 30_000,
+    this.http = new HttpClient(this.endpoint, {
+      connection: o.connection,
+      trust: o.trust,
+      connectTimeoutMs: o.requestTimeoutMs,
+      maxConnections: o.maxConcurrentRequests,
+      idleMs: 30_000,
     });
     this.auth = o.apiToken ? new TokenAuth(o.apiToken) : this.ticketAuth(o);
   }
@@ -130,7 +126,7 @@ export class ProxmoxClient {
 
   /** Frees the sockets. Tickets are not revoked: Proxmox has no logout, they expire on their own. */
   async close(): Promise<void> {
-    await this.agent.destroy();
+    this.http.close();
   }
 
   private ticketAuth(o: ProxmoxClientOptions): ProxmoxAuth {
@@ -192,10 +188,8 @@ export class ProxmoxClient {
       headers = { ...headers, "Content-Type": "application/x-www-form-urlencoded" };
     }
     try {
-      // undici's request, not fetch: the same answer (the reason phrase too, where Proxmox puts its
-      // error), without loading fetch and its web streams on a cold start.
-      const res = await request(url, this.agent, { method, headers: { Accept: "application/json", "User-Agent": USER_AGENT, ...headers }, body, signal });
-      return { status: res.statusCode, statusText: res.statusText, body: await res.body.text() };
+      const res = await this.http.request(url, { method, headers: { Accept: "application/json", "User-Agent": USER_AGENT, ...headers }, body, signal });
+      return { status: res.status, statusText: res.statusText, body: await readText(res.body) };
     } catch (e) {
       if (signal.aborted) {
         if (ctx.deadline.expired()) throw deadlineError(method, path, ctx);

@@ -1,10 +1,9 @@
 import { StringDecoder } from "node:string_decoder";
-import type { Agent, Dispatcher } from "undici";
-import { agentClass, request } from "../../core/undici";
+import { HttpClient, readPieces, readText, type HttpAnswer } from "../../core/http";
 import type { Deadline } from "../../core/deadline";
 import { HypervisorError, isHypervisorError } from "../../core/errors";
 import { Limiter } from "../../core/limit";
-import { TlsTrust, tlsConnector, transportError } from "../../core/tls";
+import { TlsTrust, transportError } from "../../core/tls";
 import { MoRef, XmlFields, encodeEnvelope } from "./encode";
 import { findSoapFault, soapFaultError } from "./faults";
 import { XmlElement, XmlReader, parseXml, path } from "./xml";
@@ -17,6 +16,8 @@ import { XmlElement, XmlReader, parseXml, path } from "./xml";
 /** govmomi sends this version; servers from 6.5 on accept it. */
 export const SOAP_ACTION = "urn:vim25/7.0";
 export const SESSION_COOKIE = "vmware_soap_session";
+/** How long an idle connection is kept for the next call. */
+const IDLE_MS = 4_000;
 
 export interface SoapTransportOptions {
   /** The full URL of the SDK: https://vcenter.example.com/sdk */
@@ -68,7 +69,7 @@ export interface SoapTiming {
 
 export class SoapTransport {
   readonly limiter: Limiter;
-  private readonly agent: Agent;
+  private readonly http: HttpClient;
   /** Requests sent, by method, for tests and benchmarks. */
   readonly sent = new Map<string, number>();
   /** Told where each answered request's time went, when set (benchmarks). */
@@ -76,10 +77,13 @@ export class SoapTransport {
 
   constructor(readonly options: SoapTransportOptions) {
     this.limiter = new Limiter(options.maxConcurrentRequests);
-    this.agent = new (agentClass())({
-      connect: tlsConnector(options.trust, options.connection, options.requestTimeoutMs),
+    this.http = new HttpClient(options.endpoint, {
+      connection: options.connection,
+      trust: options.trust,
+      connectTimeoutMs: options.requestTimeoutMs,
       // One more than the limit: the long poll's own connection when the limit is 1 (see CallOptions.longPoll).
-      connections: options.maxConcurrentRequests + 1,
+      maxConnections: options.maxConcurrentRequests + 1,
+      idleMs: IDLE_MS,
     });
   }
 
@@ -108,7 +112,7 @@ export class SoapTransport {
     let answer: { status: number; envelope?: XmlElement; text: string };
     let cookie: string | undefined;
     try {
-      const res = await request(this.options.endpoint, this.agent, { method: "POST", headers, body: envelope, signal });
+      const res = await this.http.request(this.options.endpoint, { method: "POST", headers, body: envelope, signal });
       timing.headersAt = performance.now();
       cookie = sessionCookie(res.headers["set-cookie"]);
       answer = await readAnswer(res, timing);
@@ -166,7 +170,7 @@ export class SoapTransport {
   }
 
   async close(): Promise<void> {
-    await this.agent.close();
+    this.http.close();
   }
 }
 
@@ -176,10 +180,10 @@ export class SoapTransport {
  * error. Other answers (faults, proxies' error pages) are small: read whole, and parsed when they
  * are XML, their first characters kept for the message when they are not.
  */
-async function readAnswer(res: Dispatcher.ResponseData, timing: { readAt: number; parseMs: number; bytes: number }): Promise<{ status: number; envelope?: XmlElement; text: string }> {
-  const status = res.statusCode;
+async function readAnswer(res: HttpAnswer, timing: { readAt: number; parseMs: number; bytes: number }): Promise<{ status: number; envelope?: XmlElement; text: string }> {
+  const status = res.status;
   if (status !== 200) {
-    const text = await res.body.text();
+    const text = await readText(res.body);
     timing.readAt = performance.now();
     timing.bytes = text.length;
     let envelope: XmlElement | undefined;
@@ -193,12 +197,12 @@ async function readAnswer(res: Dispatcher.ResponseData, timing: { readAt: number
   const reader = new XmlReader();
   // Keeps a character cut between two pieces for the next one.
   const decoder = new StringDecoder("utf8");
-  for await (const piece of res.body as AsyncIterable<Buffer>) {
+  await readPieces(res.body, (piece) => {
     timing.bytes += piece.length;
     const started = performance.now();
     reader.feed(decoder.write(piece));
     timing.parseMs += performance.now() - started;
-  }
+  });
   timing.readAt = performance.now();
   const started = performance.now();
   reader.feed(decoder.end());
@@ -207,7 +211,7 @@ async function readAnswer(res: Dispatcher.ResponseData, timing: { readAt: number
   return { status, envelope, text: "" };
 }
 
-/** The session cookie among Set-Cookie headers (one header or several, as undici gives them), as `name=value` with the value untouched (quotes kept). */
+/** The session cookie among Set-Cookie headers (Node gives them as a list; one header is taken too), as `name=value` with the value untouched (quotes kept). */
 export function sessionCookie(setCookie: string | readonly string[] | undefined): string | undefined {
   const setCookies = setCookie === undefined ? [] : typeof setCookie === "string" ? [setCookie] : setCookie;
   for (const header of setCookies) {
