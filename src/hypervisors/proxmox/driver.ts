@@ -12,17 +12,28 @@ import {
   type VmInfo,
   type VmSelector,
 } from "../types";
-import { checkAccess } from "./accessCheck";
+import type * as AccessCheck from "./accessCheck";
 import type { TicketTiming } from "./auth";
 import { proxmoxCapabilities } from "./capabilities";
 import { ProxmoxClient } from "./client";
-import { cloneVm } from "./clone";
-import { destroyVm } from "./destroy";
-import { guestIpAddresses } from "./guestAgent";
+import type * as Clone from "./clone";
+import type * as Destroy from "./destroy";
+import type * as GuestAgent from "./guestAgent";
 import * as inventory from "./inventory";
-import * as power from "./power";
+import type * as Power from "./power";
 import type { ProxmoxProfile } from "./profile";
-import * as snapshots from "./snapshots";
+import type * as Snapshots from "./snapshots";
+
+/**
+ * The operation modules, required when first called: the first hook of a cold provider host (a
+ * refresh's Read) finds a VM, and pays for loading the client and the inventory, not the rest.
+ */
+const power = () => require("./power") as typeof Power;
+const snapshots = () => require("./snapshots") as typeof Snapshots;
+const clone = () => require("./clone") as typeof Clone;
+const destroy = () => require("./destroy") as typeof Destroy;
+const guestAgent = () => require("./guestAgent") as typeof GuestAgent;
+const accessCheck = () => require("./accessCheck") as typeof AccessCheck;
 
 export interface ProxmoxDriverOptions {
   /** Ticket renewal timing; only tests change it. */
@@ -71,47 +82,47 @@ export class ProxmoxHypervisor implements Hypervisor {
   }
 
   start(vm: VmInfo, ctx: OperationContext): Promise<void> {
-    return this.op("start", vm, () => power.start(this.client, vm, ctx));
+    return this.op("start", vm, () => power().start(this.client, vm, ctx));
   }
 
   powerOff(vm: VmInfo, ctx: OperationContext): Promise<void> {
-    return this.op("power off", vm, () => power.powerOff(this.client, vm, ctx));
+    return this.op("power off", vm, () => power().powerOff(this.client, vm, ctx));
   }
 
   shutdownGuest(vm: VmInfo, windowMs: number, ctx: OperationContext): Promise<boolean> {
-    return this.op("shut down", vm, () => power.shutdownGuest(this.client, vm, windowMs, ctx));
+    return this.op("shut down", vm, () => power().shutdownGuest(this.client, vm, windowMs, ctx));
   }
 
   suspend(vm: VmInfo, ctx: OperationContext): Promise<void> {
-    return this.op("suspend", vm, () => power.suspend(this.client, vm, ctx));
+    return this.op("suspend", vm, () => power().suspend(this.client, vm, ctx));
   }
 
   pause(vm: VmInfo, ctx: OperationContext): Promise<void> {
-    return this.op("pause", vm, () => power.pause(this.client, vm, ctx));
+    return this.op("pause", vm, () => power().pause(this.client, vm, ctx));
   }
 
   resume(vm: VmInfo, ctx: OperationContext): Promise<void> {
-    return this.op("resume", vm, () => power.resume(this.client, vm, ctx));
+    return this.op("resume", vm, () => power().resume(this.client, vm, ctx));
   }
 
   reset(vm: VmInfo, ctx: OperationContext): Promise<void> {
-    return this.op("reset", vm, () => power.reset(this.client, vm, ctx));
+    return this.op("reset", vm, () => power().reset(this.client, vm, ctx));
   }
 
   guestIpAddresses(vm: VmInfo, ctx: OperationContext): Promise<string[]> {
-    return this.op("read guest IP addresses", vm, () => guestIpAddresses(this.client, vm, ctx));
+    return this.op("read guest IP addresses", vm, () => guestAgent().guestIpAddresses(this.client, vm, ctx));
   }
 
   listSnapshots(vm: VmInfo, ctx: OperationContext): Promise<SnapshotInfo[]> {
-    return this.op("list snapshots", vm, () => snapshots.listSnapshots(this.client, vm, ctx));
+    return this.op("list snapshots", vm, () => snapshots().listSnapshots(this.client, vm, ctx));
   }
 
   createSnapshot(vm: VmInfo, req: CreateSnapshotRequest, ctx: OperationContext): Promise<SnapshotInfo> {
-    return this.op(`create snapshot ${req.name}`, vm, () => snapshots.createSnapshot(this.client, vm, req, ctx));
+    return this.op(`create snapshot ${req.name}`, vm, () => snapshots().createSnapshot(this.client, vm, req, ctx));
   }
 
   updateSnapshotDescription(vm: VmInfo, snapshotId: string, description: string, ctx: OperationContext): Promise<void> {
-    return this.op(`update snapshot ${snapshotId}`, vm, () => snapshots.updateSnapshotDescription(this.client, vm, snapshotId, description, ctx));
+    return this.op(`update snapshot ${snapshotId}`, vm, () => snapshots().updateSnapshotDescription(this.client, vm, snapshotId, description, ctx));
   }
 
   renameSnapshot(vm: VmInfo, snapshotId: string, _name: string, _ctx: OperationContext): Promise<void> {
@@ -122,24 +133,24 @@ export class ProxmoxHypervisor implements Hypervisor {
   }
 
   revertToSnapshot(vm: VmInfo, snapshotId: string, ctx: OperationContext): Promise<void> {
-    return this.op(`revert to snapshot ${snapshotId}`, vm, () => snapshots.revertToSnapshot(this.client, vm, snapshotId, ctx));
+    return this.op(`revert to snapshot ${snapshotId}`, vm, () => snapshots().revertToSnapshot(this.client, vm, snapshotId, ctx));
   }
 
   deleteSnapshot(vm: VmInfo, snapshotId: string, ctx: OperationContext): Promise<void> {
-    return this.op(`delete snapshot ${snapshotId}`, vm, () => snapshots.deleteSnapshot(this.client, vm, snapshotId, ctx));
+    return this.op(`delete snapshot ${snapshotId}`, vm, () => snapshots().deleteSnapshot(this.client, vm, snapshotId, ctx));
   }
 
   cloneVm(source: VmInfo, req: CloneRequest, ctx: OperationContext): Promise<VmInfo> {
-    return this.op(`clone to ${req.name}`, source, () => cloneVm(this.client, source, req, ctx));
+    return this.op(`clone to ${req.name}`, source, () => clone().cloneVm(this.client, source, req, ctx));
   }
 
   destroyVm(vm: VmInfo, ctx: OperationContext): Promise<void> {
-    return this.op("destroy", vm, () => destroyVm(this.client, vm, ctx));
+    return this.op("destroy", vm, () => destroy().destroyVm(this.client, vm, ctx));
   }
 
   checkAccess(ctx: OperationContext): Promise<AccessReport> {
     const identity = this.profile.apiToken?.slice(0, this.profile.apiToken.indexOf("=")) ?? this.profile.username ?? "";
-    return this.op("check access", undefined, () => checkAccess(this.client, identity, ctx));
+    return this.op("check access", undefined, () => accessCheck().checkAccess(this.client, identity, ctx));
   }
 
   /** Nothing to log out (API tokens stay, tickets expire on their own); frees the sockets. */

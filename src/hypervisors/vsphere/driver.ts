@@ -12,20 +12,31 @@ import {
   type VmInfo,
   type VmSelector,
 } from "../types";
-import { checkAccess } from "./accessCheck";
+import type * as AccessCheck from "./accessCheck";
 import { vsphereCapabilities } from "./capabilities";
-import { cloneVm } from "./clone";
-import { destroyVm } from "./destroy";
+import type * as Clone from "./clone";
+import type * as Destroy from "./destroy";
 import type { MoRef } from "./encode";
-import { guestIpAddresses } from "./guest";
+import type * as Guest from "./guest";
 import * as inventory from "./inventory";
-import * as power from "./power";
+import type * as Power from "./power";
 import { sdkUrl, type VsphereProfile } from "./profile";
 import type { UnitContext } from "./session";
 import { acquireConnection, type Lease } from "./sessions";
 import type { SoapTiming } from "./soap";
-import * as snapshots from "./snapshots";
+import type * as Snapshots from "./snapshots";
 import { newCache, type Vim } from "./vim";
+
+/**
+ * The operation modules, required when first called: the first hook of a cold provider host (a
+ * refresh's Read) finds a VM, and pays for loading the session and the inventory, not the rest.
+ */
+const power = () => require("./power") as typeof Power;
+const snapshots = () => require("./snapshots") as typeof Snapshots;
+const clone = () => require("./clone") as typeof Clone;
+const destroy = () => require("./destroy") as typeof Destroy;
+const guest = () => require("./guest") as typeof Guest;
+const accessCheck = () => require("./accessCheck") as typeof AccessCheck;
 
 export interface VsphereDriverOptions {
   /** How long one WaitForUpdatesEx waits on the server before it is sent again; tests shorten it. */
@@ -77,7 +88,7 @@ export class VsphereHypervisor implements Hypervisor {
   }
 
   checkAccess(ctx: OperationContext): Promise<AccessReport> {
-    return this.op("check access", undefined, ctx, (c) => checkAccess(this.vim, c));
+    return this.op("check access", undefined, ctx, (c) => accessCheck().checkAccess(this.vim, c));
   }
 
   listVms(ctx: OperationContext): Promise<VmInfo[]> {
@@ -89,19 +100,19 @@ export class VsphereHypervisor implements Hypervisor {
   }
 
   start(vm: VmInfo, ctx: OperationContext): Promise<void> {
-    return this.onVm("start", vm, ctx, (ref, c) => power.powerOn(this.vim, ref, c));
+    return this.onVm("start", vm, ctx, (ref, c) => power().powerOn(this.vim, ref, c));
   }
 
   powerOff(vm: VmInfo, ctx: OperationContext): Promise<void> {
-    return this.onVm("power off", vm, ctx, (ref, c) => power.powerOff(this.vim, ref, c));
+    return this.onVm("power off", vm, ctx, (ref, c) => power().powerOff(this.vim, ref, c));
   }
 
   shutdownGuest(vm: VmInfo, windowMs: number, ctx: OperationContext): Promise<boolean> {
-    return this.onVm("shut down", vm, ctx, (ref, c) => power.shutdownGuest(this.vim, ref, windowMs, c));
+    return this.onVm("shut down", vm, ctx, (ref, c) => power().shutdownGuest(this.vim, ref, windowMs, c));
   }
 
   suspend(vm: VmInfo, ctx: OperationContext): Promise<void> {
-    return this.onVm("suspend", vm, ctx, (ref, c) => power.suspend(this.vim, ref, c));
+    return this.onVm("suspend", vm, ctx, (ref, c) => power().suspend(this.vim, ref, c));
   }
 
   pause(vm: VmInfo, _ctx: OperationContext): Promise<void> {
@@ -113,44 +124,44 @@ export class VsphereHypervisor implements Hypervisor {
   }
 
   reset(vm: VmInfo, ctx: OperationContext): Promise<void> {
-    return this.onVm("reset", vm, ctx, (ref, c) => power.reset(this.vim, ref, c));
+    return this.onVm("reset", vm, ctx, (ref, c) => power().reset(this.vim, ref, c));
   }
 
   guestIpAddresses(vm: VmInfo, ctx: OperationContext): Promise<string[]> {
-    return this.onVm("read guest IP addresses", vm, ctx, (ref, c) => guestIpAddresses(this.vim, ref, c));
+    return this.onVm("read guest IP addresses", vm, ctx, (ref, c) => guest().guestIpAddresses(this.vim, ref, c));
   }
 
   listSnapshots(vm: VmInfo, ctx: OperationContext): Promise<SnapshotInfo[]> {
-    return this.onVm("list snapshots", vm, ctx, (ref, c) => snapshots.listSnapshots(this.vim, ref, c));
+    return this.onVm("list snapshots", vm, ctx, (ref, c) => snapshots().listSnapshots(this.vim, ref, c));
   }
 
   createSnapshot(vm: VmInfo, req: CreateSnapshotRequest, ctx: OperationContext): Promise<SnapshotInfo> {
-    return this.onVm(`create snapshot "${req.name}"`, vm, ctx, (ref, c) => snapshots.createSnapshot(this.vim, ref, req, c));
+    return this.onVm(`create snapshot "${req.name}"`, vm, ctx, (ref, c) => snapshots().createSnapshot(this.vim, ref, req, c));
   }
 
   updateSnapshotDescription(vm: VmInfo, snapshotId: string, description: string, ctx: OperationContext): Promise<void> {
-    return this.onVm(`update snapshot ${snapshotId}`, vm, ctx, (ref, c) => snapshots.updateSnapshotDescription(this.vim, ref, snapshotId, description, c));
+    return this.onVm(`update snapshot ${snapshotId}`, vm, ctx, (ref, c) => snapshots().updateSnapshotDescription(this.vim, ref, snapshotId, description, c));
   }
 
   renameSnapshot(vm: VmInfo, snapshotId: string, name: string, ctx: OperationContext): Promise<void> {
-    return this.onVm(`rename snapshot ${snapshotId}`, vm, ctx, (ref, c) => snapshots.renameSnapshot(this.vim, ref, snapshotId, name, c));
+    return this.onVm(`rename snapshot ${snapshotId}`, vm, ctx, (ref, c) => snapshots().renameSnapshot(this.vim, ref, snapshotId, name, c));
   }
 
   revertToSnapshot(vm: VmInfo, snapshotId: string, ctx: OperationContext): Promise<void> {
-    return this.onVm(`revert to snapshot ${snapshotId}`, vm, ctx, (ref, c) => snapshots.revertToSnapshot(this.vim, ref, snapshotId, c));
+    return this.onVm(`revert to snapshot ${snapshotId}`, vm, ctx, (ref, c) => snapshots().revertToSnapshot(this.vim, ref, snapshotId, c));
   }
 
   deleteSnapshot(vm: VmInfo, snapshotId: string, ctx: OperationContext): Promise<void> {
-    return this.onVm(`delete snapshot ${snapshotId}`, vm, ctx, (ref, c) => snapshots.deleteSnapshot(this.vim, ref, snapshotId, c));
+    return this.onVm(`delete snapshot ${snapshotId}`, vm, ctx, (ref, c) => snapshots().deleteSnapshot(this.vim, ref, snapshotId, c));
   }
 
   cloneVm(source: VmInfo, req: CloneRequest, ctx: OperationContext): Promise<VmInfo> {
-    return this.onVm(`clone to "${req.name}"`, source, ctx, async (ref, c) => (await cloneVm(this.vim, ref, req, c)).info);
+    return this.onVm(`clone to "${req.name}"`, source, ctx, async (ref, c) => (await clone().cloneVm(this.vim, ref, req, c)).info);
   }
 
   destroyVm(vm: VmInfo, ctx: OperationContext): Promise<void> {
     // A VM that is gone is destroyed already.
-    return this.onVm("destroy", vm, ctx, (ref, c) => destroyVm(this.vim, ref, vm.id, c), () => undefined);
+    return this.onVm("destroy", vm, ctx, (ref, c) => destroy().destroyVm(this.vim, ref, vm.id, c), () => undefined);
   }
 
   /** Gives back this driver's share of the session; the last driver of the profile logs out. */
