@@ -19,6 +19,8 @@ const run = promisify(execFile);
  */
 const VMS = 2000;
 const TARGET_RATIO = 0.5;
+/** Warm Reads per host; their median is the warm path a first Read is compared with. */
+const WARM_READS = 5;
 
 interface Cold {
   ms: number;
@@ -42,7 +44,7 @@ export async function coldInventoryBenchmark(ctx: BenchContext): Promise<ResultR
     rows.push(
       await compare(ctx, "Proxmox", "proxmoxer", { lab }, ["proxmox", { BENCH_PVE_HOST: url.hostname, BENCH_PVE_PORT: url.port, BENCH_PVE_USER: sim.username, BENCH_PVE_PASSWORD: sim.password }]),
     );
-    rows.push(await firstReadInHost(ctx, { lab }, { endpoint: sim.endpoint, username: sim.username, password: sim.password }));
+    rows.push(await firstReadInHost(ctx, { lab }, { endpoint: sim.endpoint, fingerprint: sim.fingerprint, username: sim.username, password: sim.password }));
   } finally {
     await worker.close();
   }
@@ -113,7 +115,7 @@ new VmPowerState("web", { connection: "lab", vm: { id: "101" }, state: "stopped"
  * trips (a new TLS connection and POST /access/ticket, in a fresh process: bench/lib/loginProbe.ts)
  * are timed in the same run, and are the bound.
  */
-async function firstReadInHost(ctx: BenchContext, connections: object, pve: { endpoint: string; username: string; password: string }): Promise<ResultRow> {
+async function firstReadInHost(ctx: BenchContext, connections: { lab: object }, pve: { endpoint: string; fingerprint: string; username: string; password: string }): Promise<ResultRow> {
   ctx.log("Provider host: first Read against a warm Read, Proxmox (ticket login)");
   const { dir } = await createProgramDir({ packageDir: REPO_ROOT, parentDir: join(ctx.workDir, "cold-read") });
   writeProgram(dir, { "index.ts": PROGRAM });
@@ -135,6 +137,7 @@ async function firstReadInHost(ctx: BenchContext, connections: object, pve: { en
   }
   const extra: number[] = [];
   const login: number[] = [];
+  const probes: FirstRead[] = [];
   for (let run = 0; run < ctx.runs; run++) {
     const host = await startProviderHost({ programDir: dir, project, stack: "dev", config });
     try {
@@ -145,16 +148,31 @@ async function firstReadInHost(ctx: BenchContext, connections: object, pve: { en
       let t = performance.now();
       await read();
       const first = performance.now() - t;
-      t = performance.now();
-      await read();
-      const warm = performance.now() - t;
+      const warms: number[] = [];
+      for (let i = 0; i < WARM_READS; i++) {
+        t = performance.now();
+        await read();
+        warms.push(performance.now() - t);
+      }
+      const warm = summarize(warms).median;
       extra.push(first - warm);
       login.push(await loginRoundTrips(pve));
-      ctx.log(`  run ${run + 1}: first Read ${first.toFixed(1)} ms, warm Read ${warm.toFixed(1)} ms; a login's round trips ${login.at(-1)!.toFixed(1)} ms`);
+      ctx.log(`  run ${run + 1}: first Read ${first.toFixed(1)} ms, warm Reads ${warms.map((w) => w.toFixed(1)).join(", ")} ms (median ${warm.toFixed(1)}); a login's round trips ${login.at(-1)!.toFixed(1)} ms`);
     } finally {
       await host.close();
     }
+    probes.push(await firstReadProbe(connections, web.inputs, stored));
   }
+  const med = (f: (p: FirstRead) => number) => summarize(probes.map(f)).median;
+  const loginMs = summarize(login).median;
+  const extraMs = med((p) => p.firstMs - p.warmMs);
+  const loadMs = med((p) => p.loadMs);
+  ctx.log(
+    `  where the first Read's extra time goes, in a fresh process (medians): ${extraMs} ms over a warm Read = ` +
+      `module loading ${loadMs} + a login in a fresh process ${loginMs} ` +
+      `(its round trips, timed again with the code warm: ${med((p) => p.secondConnectionMs - p.warmMs)}) + ` +
+      `the rest, our code's first run: ${(extraMs - loadMs - loginMs).toFixed(1)}`,
+  );
   return versusPeer(
     "provider host: first Read (package loaded) minus a warm Read, Proxmox — vs the login's own round trips",
     "ms",
@@ -164,10 +182,31 @@ async function firstReadInHost(ctx: BenchContext, connections: object, pve: { en
   );
 }
 
+interface FirstRead {
+  firstMs: number;
+  loadMs: number;
+  warmMs: number;
+  secondConnectionMs: number;
+}
+
+/** The first Read's parts, in a fresh process of ours (bench/lib/firstReadProbe.ts): the same Read with a second profile to the same server gives the round trips. */
+async function firstReadProbe(connections: { lab: object }, inputs: PropertyMap, stored: { id: string; properties: PropertyMap }): Promise<FirstRead> {
+  const { stdout } = await run(process.execPath, [join(__dirname, "../lib/firstReadProbe.js")], {
+    env: {
+      ...process.env,
+      BENCH_CONNECTIONS: JSON.stringify({ ...connections, lab2: connections.lab }),
+      BENCH_INPUTS: JSON.stringify(inputs),
+      BENCH_STATE: JSON.stringify(stored),
+    },
+    timeout: 60_000,
+  });
+  return JSON.parse(stdout.trim().split("\n").pop() ?? "") as FirstRead;
+}
+
 /** A new TLS connection and one ticket login, in a fresh process: the round trips a first request cannot avoid. */
-async function loginRoundTrips(pve: { endpoint: string; username: string; password: string }): Promise<number> {
+async function loginRoundTrips(pve: { endpoint: string; fingerprint: string; username: string; password: string }): Promise<number> {
   const { stdout } = await run(process.execPath, [join(__dirname, "../lib/loginProbe.js")], {
-    env: { ...process.env, BENCH_PVE_ENDPOINT: pve.endpoint, BENCH_PVE_USER: pve.username, BENCH_PVE_PASSWORD: pve.password },
+    env: { ...process.env, BENCH_PVE_ENDPOINT: pve.endpoint, BENCH_PVE_FINGERPRINT: pve.fingerprint, BENCH_PVE_USER: pve.username, BENCH_PVE_PASSWORD: pve.password },
     timeout: 60_000,
   });
   return Number(stdout.trim());

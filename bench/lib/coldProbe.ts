@@ -2,16 +2,19 @@
  * The first getVms in a fresh process, for the cold-path benchmark (bench/items/coldInventory.ts).
  * It loads @pulumi/pulumi and the built package first (not timed: those are the program's own
  * start), then times one `getVms` from the call to its answer, and says where that time went:
- *   - module loading during the call (the driver and its HTTP stack, loaded lazily),
- *   - TLS connection setup (undici's client:beforeConnect to client:connected),
+ *   - module loading during the call (the driver, loaded lazily),
+ *   - TLS connection setup (tls.connect to its secureConnect),
  *   - each request: waiting for its answer's headers, then its body (vSphere parses as it arrives),
  *   - the rest: our own work between requests and after the last one (records, logout is a request).
  * Prints one JSON line. Settings: BENCH_CONNECTIONS (hypervisor:connections as JSON), BENCH_CONNECTION.
  */
 import { subscribe } from "node:diagnostics_channel";
-import Module from "node:module";
+import { ClientRequest, type IncomingMessage } from "node:http";
+// The module object itself (not a namespace copy), so that the probe can wrap its connect.
+import tls = require("node:tls");
 import { join } from "node:path";
 import { REPO_ROOT } from "./context";
+import { RequireTimer } from "./requireTimer";
 
 interface RequestTiming {
   label: string;
@@ -30,51 +33,48 @@ function main(): Promise<void> {
   require("@pulumi/pulumi");
   const { getVms } = require(join(REPO_ROOT, "dist")) as typeof import("../../src");
 
-  let timing = false;
-  let depth = 0;
-  let loadMs = 0;
-  const original = Module.prototype.require;
-  Module.prototype.require = function (this: NodeJS.Module, id: string) {
-    const outermost = timing && depth === 0;
-    const started = outermost ? now() : 0;
-    depth++;
-    try {
-      return original.call(this, id);
-    } finally {
-      depth--;
-      if (outermost) loadMs += now() - started;
-    }
-  } as typeof Module.prototype.require;
+  const loading = new RequireTimer();
 
   const connects: Array<{ start: number; end?: number }> = [];
+  const connect = tls.connect;
+  tls.connect = ((...args: Parameters<typeof tls.connect>) => {
+    const socket = connect(...args);
+    if (loading.on) {
+      const c: { start: number; end?: number } = { start: now() };
+      connects.push(c);
+      socket.once("secureConnect", () => (c.end = now()));
+    }
+    return socket;
+  }) as typeof tls.connect;
+
+  // Node publishes a request when it is ended, with its body gone into the socket: the body is
+  // caught on its way in; a SOAP request names its method in its first element.
+  const bodies = new WeakMap<object, string>();
+  const end = ClientRequest.prototype.end;
+  ClientRequest.prototype.end = function (this: ClientRequest, ...args: unknown[]) {
+    if (typeof args[0] === "string") bodies.set(this, args[0].slice(0, 1024));
+    return (end as (...a: unknown[]) => ClientRequest).apply(this, args);
+  } as typeof end;
   const requests = new Map<object, RequestTiming>();
-  subscribe("undici:client:beforeConnect", () => void (timing && connects.push({ start: now() })));
-  subscribe("undici:client:connected", () => {
-    const open = connects.find((c) => c.end === undefined);
-    if (open) open.end = now();
-  });
-  subscribe("undici:request:create", (m) => {
-    if (!timing) return;
-    const { request } = m as { request: { method: string; path: string; body?: unknown } };
-    // undici keeps a string body as bytes; a SOAP request names its method in its first element.
-    const body = typeof request.body === "string" ? request.body : Buffer.isBuffer(request.body) ? request.body.toString("latin1", 0, 1024) : "";
-    const soap = /<(\w+) xmlns="urn:vim25">/.exec(body)?.[1];
+  subscribe("http.client.request.start", (m) => {
+    if (!loading.on) return;
+    const { request } = m as { request: ClientRequest };
+    const soap = /<(\w+) xmlns="urn:vim25">/.exec(bodies.get(request) ?? "")?.[1];
     requests.set(request, { label: soap ?? `${request.method} ${request.path.split("?")[0]}`, created: now() });
   });
-  subscribe("undici:request:headers", (m) => {
-    const t = requests.get((m as { request: object }).request);
-    if (t) t.headers = now();
-  });
-  subscribe("undici:request:trailers", (m) => {
-    const t = requests.get((m as { request: object }).request);
-    if (t) t.done = now();
+  subscribe("http.client.response.finish", (m) => {
+    const { request, response } = m as { request: object; response: IncomingMessage };
+    const t = requests.get(request);
+    if (!t) return;
+    t.headers = now();
+    response.once("end", () => (t.done = now()));
   });
 
-  timing = true;
+  loading.on = true;
   const started = now();
   return getVms({ connection }).then((vms) => {
     const ms = now() - started;
-    timing = false;
+    loading.on = false;
     const connect = connects.reduce((sum, c) => sum + ((c.end ?? c.start) - c.start), 0);
     const list = [...requests.values()].map((r) => ({
       label: r.label,
@@ -83,7 +83,7 @@ function main(): Promise<void> {
       bodyMs: (r.done ?? r.headers ?? r.created) - (r.headers ?? r.created),
     }));
     const inRequests = list.reduce((s, r) => s + r.waitMs + r.bodyMs, 0);
-    process.stdout.write(`${JSON.stringify({ ms, vms: vms.length, loadMs, connectMs: connect, requests: list, restMs: ms - loadMs - connect - inRequests })}\n`);
+    process.stdout.write(`${JSON.stringify({ ms, vms: vms.length, loadMs: loading.ms, connectMs: connect, requests: list, restMs: ms - loading.ms - connect - inRequests })}\n`);
   });
 }
 
