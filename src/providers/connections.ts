@@ -46,7 +46,8 @@ export class Connections {
   profile(name: string): Profile {
     const raw = this.configured[name] ?? this.fromEnvironment[name];
     if (raw === undefined) throw missingProfile(name, this.names());
-    const parsed = profileSchema.safeParse(raw);
+    // Once per profile and process: zod's generated fast path would be compiled for a single use.
+    const parsed = profileSchema.safeParse(raw, { jitless: true });
     if (!parsed.success) {
       const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "(profile)"}: ${i.message}`).join("; ");
       throw new HypervisorError(`connection "${name}" is not valid: ${problems}`, {
