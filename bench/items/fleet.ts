@@ -1,6 +1,6 @@
 import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { createHypervisor, profileSchema } from "../../src/hypervisors";
+import { createHypervisor, profileOf } from "../../src/hypervisors";
 import { openStack } from "../../test/engine";
 import { startVcsim, type Vcsim } from "../../test/sim/vcsim";
 import { REPO_ROOT, type BenchContext } from "../lib/context";
@@ -86,8 +86,8 @@ export async function fleetBenchmark(ctx: BenchContext): Promise<ResultRow[]> {
       };
     });
     // The readers go to the simulators directly (or are read before the counters are reset).
-    const pveReader = createHypervisor("bench-reader", profileSchema.parse(pveProfile));
-    const vcReader = createHypervisor("bench-reader", profileSchema.parse({ ...vcProfile, endpoint: vcsim.url }));
+    const pveReader = createHypervisor("bench-reader", profileOf(pveProfile));
+    const vcReader = createHypervisor("bench-reader", profileOf({ ...vcProfile, endpoint: vcsim.url }));
     closers.push(() => pveReader.close(), () => vcReader.close());
     const hosts = (vms: readonly BenchVm[]) => new Set(vms.map((v) => v.node)).size;
     const flipsTo = (vms: readonly BenchVm[], state: string) => vms.filter((v, i) => wanted(v, i) === state && v.state !== state).length;

@@ -1,4 +1,4 @@
-import { vsphereProfileSchema } from "../../src/hypervisors";
+import { vsphereProfileSchema } from "../../src/hypervisors/vsphere/profile";
 import { VsphereHypervisor } from "../../src/hypervisors/vsphere/driver";
 import { encodeEnvelope } from "../../src/hypervisors/vsphere/encode";
 import { inventorySpec } from "../../src/hypervisors/vsphere/inventory";

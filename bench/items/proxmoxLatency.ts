@@ -1,4 +1,4 @@
-import { createHypervisor, profileSchema, type VmInfo } from "../../src/hypervisors";
+import { createHypervisor, profileOf, type VmInfo } from "../../src/hypervisors";
 import { opContext, timed, type BenchContext } from "../lib/context";
 import { PeerProcess } from "../lib/python";
 import { absolute, type ResultRow } from "../lib/results";
@@ -20,7 +20,7 @@ export async function proxmoxLatencyBenchmark(ctx: BenchContext): Promise<Result
   const worker = SimWorker.spawn();
   let peer: PeerProcess | undefined;
   const sim = await worker.startProxmox({ taskDurationMs: TASK_MS, failedLoginDelayMs: 10 });
-  const hv = createHypervisor("bench", profileSchema.parse({ type: "proxmox", endpoint: sim.endpoint, username: sim.username, password: sim.password, fingerprint: sim.fingerprint }));
+  const hv = createHypervisor("bench", profileOf({ type: "proxmox", endpoint: sim.endpoint, username: sim.username, password: sim.password, fingerprint: sim.fingerprint }));
   try {
     const url = new URL(sim.endpoint);
     peer = await PeerProcess.start("proxmox_power.py", {

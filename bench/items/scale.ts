@@ -1,6 +1,6 @@
 import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { createHypervisor, profileSchema, type Hypervisor } from "../../src/hypervisors";
+import { createHypervisor, profileOf, type Hypervisor } from "../../src/hypervisors";
 import { openStack, type OperationResult, type Stack } from "../../test/engine";
 import { startVcsim, type Vcsim } from "../../test/sim/vcsim";
 import { opContext, REPO_ROOT, type BenchContext } from "../lib/context";
@@ -195,7 +195,7 @@ async function proxmoxBackend(ctx: BenchContext): Promise<Backend> {
     const sim = await worker.startProxmox({ vms: SIZES[SIZES.length - 1], taskDurationMs: PROXMOX_TASK_MS, latencyMs: PROXMOX_LATENCY_MS, failedLoginDelayMs: 10 });
     // Ticket login (not an API token), so that logins show in the counters.
     const profile = { type: "proxmox", endpoint: sim.endpoint, username: sim.username, password: sim.password, fingerprint: sim.fingerprint };
-    const reader = createHypervisor("bench-reader", profileSchema.parse(profile));
+    const reader = createHypervisor("bench-reader", profileOf(profile));
     return {
       name: "Proxmox",
       connections: { lab: { ...profile, maxConcurrentRequests: MAX_CONCURRENT_REQUESTS } },
@@ -233,7 +233,7 @@ async function vsphereBackend(ctx: BenchContext): Promise<Backend> {
     const { url } = await worker.startMeter({ upstream: sim.url, certFile: sim.certFile, keyFile: sim.keyFile });
     const profile = { type: "vsphere", username: sim.username, password: sim.password, caCert: sim.caCert };
     // The reader goes to vcsim directly: its requests are not the benchmark's.
-    const reader = createHypervisor("bench-reader", profileSchema.parse({ ...profile, endpoint: sim.url }));
+    const reader = createHypervisor("bench-reader", profileOf({ ...profile, endpoint: sim.url }));
     const started = sim;
     return {
       name: "vSphere",

@@ -9,7 +9,7 @@
  * BENCH_LOGIN_VM (a VM selector whose lookup logs in without reading the inventory).
  */
 import { readFileSync, writeFileSync } from "node:fs";
-import { createHypervisor, profileSchema, type VmSelector } from "../../src/hypervisors";
+import { createHypervisor, profileOf, type VmSelector } from "../../src/hypervisors";
 import { opContext } from "./context";
 
 export function statusKb(field: "VmRSS" | "VmHWM"): number {
@@ -19,7 +19,7 @@ export function statusKb(field: "VmRSS" | "VmHWM"): number {
 }
 
 async function main(): Promise<void> {
-  const profile = profileSchema.parse(JSON.parse(process.env.BENCH_PROFILE ?? ""));
+  const profile = profileOf(JSON.parse(process.env.BENCH_PROFILE ?? ""));
   const loginVm = JSON.parse(process.env.BENCH_LOGIN_VM ?? "") as VmSelector;
   const hv = createHypervisor("bench-probe", profile);
   try {

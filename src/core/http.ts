@@ -9,7 +9,7 @@ import { warnOnce } from "./log";
  * Not undici and not fetch: `@pulumi/pulumi` has loaded Node's HTTP stack already in every process
  * we run in, and its parser is native, so the first request of a cold process pays for its round
  * trips and nothing else; undici's modules and its WebAssembly parser cost such a process about
- * 20 ms before the first byte (README, "The cold path").
+ * 20 ms before the first byte (README, "Cold processes").
  */
 
 export interface HttpClientOptions {

@@ -1,12 +1,13 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { capabilitiesOf, type Capabilities, type GuestKind } from "../hypervisors";
-import type { Connections } from "./connections";
+import { CONFIG_KEY, type Connections } from "./connections";
 import { isUnknown } from "./unknown";
 
 /**
  * Check-time rules that depend on the connection's hypervisor ("vSphere has no paused state").
- * A connection not known yet (preview) is skipped; one that does not exist is a failure on
- * `connection`, so that a typo shows up in preview rather than half-way through `up`.
+ * A connection not known yet (preview) is skipped; one that does not exist, or whose profile is
+ * not valid, is a failure on `connection`, so that a typo shows up in preview rather than half-way
+ * through `up`.
  */
 function capabilityFailures(
   connections: Connections,
@@ -25,6 +26,9 @@ function capabilityFailures(
   }
   const caps = connections.capabilities(connection);
   if (!caps) return [{ property: "connection", reason: `connection "${connection}" has no supported type (proxmox, vsphere, virtualbox)` }];
+  // The profile itself, validated here once: a broken one shows in preview, not half-way through up.
+  const invalid = connections.invalidReason(connection);
+  if (invalid) return [{ property: "connection", reason: `${invalid}; fix ${CONFIG_KEY}.${connection} in the stack configuration` }];
   return rule(caps);
 }
 

@@ -3,7 +3,8 @@ import {
   createHypervisor,
   environmentProfiles,
   isSupportedType,
-  profileSchema,
+  parseProfile,
+  type ProfileCheck,
   targetOf,
   type Capabilities,
   type Hypervisor,
@@ -25,6 +26,8 @@ type RawProfiles = Record<string, unknown>;
 
 export class Connections {
   private readonly drivers = new Map<string, Hypervisor>();
+  /** Each profile's validation, done once: Check, diff and the driver all ask. */
+  private readonly checked = new Map<string, ProfileCheck>();
 
   constructor(
     private readonly configured: RawProfiles,
@@ -46,16 +49,28 @@ export class Connections {
   profile(name: string): Profile {
     const raw = this.configured[name] ?? this.fromEnvironment[name];
     if (raw === undefined) throw missingProfile(name, this.names());
-    // Once per profile and process: zod's generated fast path would be compiled for a single use.
-    const parsed = profileSchema.safeParse(raw, { jitless: true });
+    const parsed = this.validate(name, raw);
     if (!parsed.success) {
-      const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "(profile)"}: ${i.message}`).join("; ");
-      throw new HypervisorError(`connection "${name}" is not valid: ${problems}`, {
+      throw new HypervisorError(invalidProfile(name, parsed.problems), {
         kind: "invalid-input",
         hint: `Fix ${CONFIG_KEY}.${name} in the stack configuration`,
       });
     }
     return parsed.data;
+  }
+
+  /** Why the named profile is not valid ("connection ... is not valid: path: problem; ..."); undefined when it is, or is missing. */
+  invalidReason(name: string): string | undefined {
+    const raw = this.configured[name] ?? this.fromEnvironment[name];
+    if (raw === undefined) return undefined;
+    const parsed = this.validate(name, raw);
+    return parsed.success ? undefined : invalidProfile(name, parsed.problems);
+  }
+
+  private validate(name: string, raw: unknown): ProfileCheck {
+    let parsed = this.checked.get(name);
+    if (!parsed) this.checked.set(name, (parsed = parseProfile(raw)));
+    return parsed;
   }
 
   /** The hypervisor type of a profile without validating the rest (for `check`); undefined when unknown. */
@@ -149,6 +164,10 @@ function registerSecrets(raw: unknown): void {
       if (eq > 0) registerSecret(v.slice(eq + 1));
     } else if (v && typeof v === "object") registerSecrets(v);
   }
+}
+
+function invalidProfile(name: string, problems: string[]): string {
+  return `connection "${name}" is not valid: ${problems.join("; ")}`;
 }
 
 function missingProfile(name: string, known: string[]): HypervisorError {
