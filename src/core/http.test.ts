@@ -81,6 +81,23 @@ describe("HttpClient", () => {
     }
   });
 
+  it("waits for an answer slower than the idle time (a long poll), which bounds idle connections only", async () => {
+    const slow = createServer({ cert: cert.certPem, key: cert.keyPem }, (req, res) => {
+      req.resume();
+      setTimeout(() => res.end("late"), 600);
+    });
+    await new Promise<void>((r) => slow.listen(0, "127.0.0.1", r));
+    servers.push(slow);
+    const origin = `https://127.0.0.1:${(slow.address() as AddressInfo).port}`;
+    const c = new HttpClient(origin, { connection: "lab", trust: { caCert: cert.certPem }, connectTimeoutMs: 5_000, maxConnections: 1, idleMs: 100 });
+    try {
+      const a = await c.request(`${origin}/`, { method: "GET", headers: {}, signal: AbortSignal.timeout(5_000) });
+      expect(await readText(a.body)).toBe("late");
+    } finally {
+      c.close();
+    }
+  });
+
   it("gives up on a server that accepts the connection but never finishes the handshake, as a timeout", async () => {
     // It reads what comes (the ClientHello) and never answers.
     const silent = createTcpServer((socket) => void socket.resume());
