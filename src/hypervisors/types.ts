@@ -121,6 +121,9 @@ export interface PrivilegeCheck {
   detail?: string;
 }
 
+/** The role `doctor`'s fix commands create with what is missing, named the same on every hypervisor. */
+export const SUGGESTED_ROLE = "PulumiHypervisor";
+
 /** What `pulumi-hypervisor doctor` learns from a connection once it is logged in. */
 export interface AccessReport {
   /** The product and version the server reports: "Proxmox VE 9.1.3", "VMware vCenter Server 8.0.2 build-...". */

@@ -211,6 +211,17 @@ describe("pulumi-hypervisor against the Proxmox simulator", () => {
     const text = await cli(["fingerprint", sim.endpoint]);
     expect(text.stdout).toContain(`pulumi config set --path 'hypervisor:connections.<name>.fingerprint' '${sim.fingerprint}'`);
   });
+
+  it("fingerprint says no pin is needed for a certificate the system trusts", async () => {
+    // The simulator's certificate made a system CA for the command's process only.
+    const ca = path.join(project({}), "ca.pem");
+    fs.writeFileSync(ca, sim.caCert);
+    const r = await cli(["fingerprint", sim.endpoint], { env: { NODE_EXTRA_CA_CERTS: ca } });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("verifies against the system CAs: no pin is needed");
+    const j = await cli(["fingerprint", sim.endpoint, "--json"], { env: { NODE_EXTRA_CA_CERTS: ca } });
+    expect(json<{ fingerprint: string; verified: boolean }>(j)).toMatchObject({ fingerprint: sim.fingerprint, verified: true });
+  });
 });
 
 describe("pulumi-hypervisor against VirtualBox over SSH", () => {

@@ -1,4 +1,4 @@
-import type { AccessReport, OperationContext, PrivilegeCheck } from "../types";
+import { SUGGESTED_ROLE, type AccessReport, type OperationContext, type PrivilegeCheck } from "../types";
 import type { ProxmoxClient } from "./client";
 import * as inventory from "./inventory";
 import { api } from "./path";
@@ -6,9 +6,6 @@ import { PRIVILEGE_TABLE, type Requirement } from "./privileges";
 
 /** `GET /access/permissions`: ACL path => privilege => propagate (1 or 0); a held privilege is a present key. */
 export type EffectivePermissions = Record<string, Record<string, number>>;
-
-/** The role `doctor` proposes to create: every privilege of the table, on the paths that need them. */
-export const SUGGESTED_ROLE = "PulumiHypervisor";
 
 /**
  * Whom the connection acts as, which release it talks to, and, for each use in the privilege

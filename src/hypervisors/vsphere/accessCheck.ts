@@ -1,5 +1,5 @@
 import { HypervisorError } from "../../core/errors";
-import type { AccessReport, PrivilegeCheck } from "../types";
+import { SUGGESTED_ROLE, type AccessReport, type PrivilegeCheck } from "../types";
 import type { MoRef } from "./encode";
 import { listDatacenters, listVms } from "./inventory";
 import { readObject } from "./propertyCollector";
@@ -7,9 +7,6 @@ import { VSPHERE_PRIVILEGE_TABLE } from "./privileges";
 import { refOf, type UnitContext } from "./session";
 import type { Vim } from "./vim";
 import { child, childText, children, type XmlElement } from "./xml";
-
-/** The role `doctor` proposes to create with what is missing. */
-export const SUGGESTED_ROLE = "PulumiHypervisor";
 
 interface Datacenter {
   ref: MoRef;
