@@ -184,7 +184,9 @@ describe("examples/proxmox-containers against the Proxmox simulator", () => {
   let sim: ProxmoxSim;
   let world: World;
   let stack: Stack;
-  const workers = () => [...sim.vms.values()].filter((vm) => vm.name.startsWith("worker-"));
+  // By name: the workers are cloned at once, so which one gets the lower id is a matter of timing.
+  const workers = () =>
+    [...sim.vms.values()].filter((vm) => vm.name.startsWith("worker-")).sort((a, b) => a.name.localeCompare(b.name));
 
   beforeAll(async () => {
     requireBuiltPackage();
