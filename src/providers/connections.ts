@@ -47,9 +47,8 @@ export class Connections {
 
   /** The validated profile, or a HypervisorError that says how to configure it. */
   profile(name: string): Profile {
-    const raw = this.configured[name] ?? this.fromEnvironment[name];
-    if (raw === undefined) throw missingProfile(name, this.names());
-    const parsed = this.validate(name, raw);
+    const parsed = this.validate(name);
+    if (!parsed) throw missingProfile(name, this.names());
     if (!parsed.success) {
       throw new HypervisorError(invalidProfile(name, parsed.problems), {
         kind: "invalid-input",
@@ -61,21 +60,27 @@ export class Connections {
 
   /** Why the named profile is not valid ("connection ... is not valid: path: problem; ..."); undefined when it is, or is missing. */
   invalidReason(name: string): string | undefined {
-    const raw = this.configured[name] ?? this.fromEnvironment[name];
-    if (raw === undefined) return undefined;
-    const parsed = this.validate(name, raw);
-    return parsed.success ? undefined : invalidProfile(name, parsed.problems);
+    const parsed = this.validate(name);
+    return !parsed || parsed.success ? undefined : invalidProfile(name, parsed.problems);
   }
 
-  private validate(name: string, raw: unknown): ProfileCheck {
+  /** The named profile's validation, done once; undefined when there is no such profile. */
+  private validate(name: string): ProfileCheck | undefined {
+    const raw = this.raw(name);
+    if (raw === undefined) return undefined;
     let parsed = this.checked.get(name);
     if (!parsed) this.checked.set(name, (parsed = parseProfile(raw)));
     return parsed;
   }
 
+  /** The profile as configured, the stack's before the environment's. */
+  private raw(name: string): unknown {
+    return this.configured[name] ?? this.fromEnvironment[name];
+  }
+
   /** The hypervisor type of a profile without validating the rest (for `check`); undefined when unknown. */
   typeOf(name: string): Profile["type"] | undefined {
-    const raw = (this.configured[name] ?? this.fromEnvironment[name]) as { type?: unknown } | undefined;
+    const raw = this.raw(name) as { type?: unknown } | undefined;
     return typeof raw?.type === "string" && isSupportedType(raw.type) ? raw.type : undefined;
   }
 
