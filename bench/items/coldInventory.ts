@@ -1,15 +1,12 @@
-import { execFile } from "node:child_process";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { captureRegistrations, createProgramDir, startProviderHost, writeProgram } from "../../test/engine";
 import type { PropertyMap } from "../../test/engine/wire";
 import { startVcsim } from "../../test/sim/vcsim";
 import { REPO_ROOT, type BenchContext } from "../lib/context";
 import { PEER_PYTHON } from "../lib/python";
+import { lastJsonLine, runProbe } from "../lib/probeProcess";
 import { SimWorker } from "../lib/remote";
 import { summarize, versusPeer, type ResultRow } from "../lib/results";
-
-const run = promisify(execFile);
 
 /**
  * Issue 14: the first getVms of a fresh process, the one every pipeline run pays, against the
@@ -72,22 +69,15 @@ async function compare(ctx: BenchContext, name: string, peerName: string, connec
   const ours: Cold[] = [];
   const theirs: number[] = [];
   const oursOnce = async () => {
-    const { stdout } = await run(process.execPath, [join(__dirname, "../lib/coldProbe.js")], {
-      env: { ...process.env, BENCH_CONNECTIONS: JSON.stringify(connections), BENCH_CONNECTION: "lab" },
-      timeout: 120_000,
-    });
-    const cold = JSON.parse(stdout.trim().split("\n").pop() ?? "") as Cold;
+    const cold = await runProbe<Cold>("coldProbe", { BENCH_CONNECTIONS: JSON.stringify(connections), BENCH_CONNECTION: "lab" }, 120_000);
     if (cold.vms < VMS) throw new Error(`${name}: our getVms listed ${cold.vms} VMs, expected at least ${VMS}`);
     ours.push(cold);
   };
   const peerOnce = async () => {
     const started = performance.now();
-    const { stdout } = await run(PEER_PYTHON, ["-W", "ignore", join(__dirname, "../../../bench/peers/cold_inventory.py"), peer[0]], {
-      env: { ...process.env, ...peer[1] },
-      timeout: 120_000,
-    });
+    const listed = await lastJsonLine<number>(PEER_PYTHON, ["-W", "ignore", join(__dirname, "../../../bench/peers/cold_inventory.py"), peer[0]], peer[1], 120_000);
     theirs.push(performance.now() - started);
-    if (Number(stdout.trim()) < VMS) throw new Error(`${name}: ${peerName} listed ${stdout.trim()} VMs, expected at least ${VMS}`);
+    if (listed < VMS) throw new Error(`${name}: ${peerName} listed ${listed} VMs, expected at least ${VMS}`);
   };
   for (let i = 0; i < ctx.runs; i++) {
     if (i % 2 === 0) await oursOnce();
@@ -193,25 +183,20 @@ interface FirstRead {
 
 /** The first Read's parts, in a fresh process of ours (bench/lib/firstReadProbe.ts): the same Read with a second profile to the same server gives the round trips. */
 async function firstReadProbe(connections: { lab: object }, inputs: PropertyMap, stored: { id: string; properties: PropertyMap }): Promise<FirstRead> {
-  const { stdout } = await run(process.execPath, [join(__dirname, "../lib/firstReadProbe.js")], {
-    env: {
-      ...process.env,
-      BENCH_CONNECTIONS: JSON.stringify({ ...connections, lab2: connections.lab }),
-      BENCH_INPUTS: JSON.stringify(inputs),
-      BENCH_STATE: JSON.stringify(stored),
-    },
-    timeout: 60_000,
-  });
-  return JSON.parse(stdout.trim().split("\n").pop() ?? "") as FirstRead;
+  return runProbe<FirstRead>(
+    "firstReadProbe",
+    { BENCH_CONNECTIONS: JSON.stringify({ ...connections, lab2: connections.lab }), BENCH_INPUTS: JSON.stringify(inputs), BENCH_STATE: JSON.stringify(stored) },
+    60_000,
+  );
 }
 
 /** A new TLS connection and one ticket login, in a fresh process: the round trips a first request cannot avoid. */
 async function loginRoundTrips(pve: { endpoint: string; fingerprint: string; username: string; password: string }): Promise<number> {
-  const { stdout } = await run(process.execPath, [join(__dirname, "../lib/loginProbe.js")], {
-    env: { ...process.env, BENCH_PVE_ENDPOINT: pve.endpoint, BENCH_PVE_FINGERPRINT: pve.fingerprint, BENCH_PVE_USER: pve.username, BENCH_PVE_PASSWORD: pve.password },
-    timeout: 60_000,
-  });
-  return Number(stdout.trim());
+  return runProbe<number>(
+    "loginProbe",
+    { BENCH_PVE_ENDPOINT: pve.endpoint, BENCH_PVE_FINGERPRINT: pve.fingerprint, BENCH_PVE_USER: pve.username, BENCH_PVE_PASSWORD: pve.password },
+    60_000,
+  );
 }
 
 function breakdown(runs: Cold[]): string {

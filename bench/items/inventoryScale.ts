@@ -1,13 +1,10 @@
-import { execFile } from "node:child_process";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { startVcsim } from "../../test/sim/vcsim";
 import type { BenchContext } from "../lib/context";
 import { PEER_PYTHON } from "../lib/python";
+import { lastJsonLine, runProbe } from "../lib/probeProcess";
 import { SimWorker } from "../lib/remote";
 import { absolute, summarize, versusPeer, type ResultRow } from "../lib/results";
-
-const run = promisify(execFile);
 
 /**
  * Issue 12, item 5: getVms over 2,000 and 10,000 VMs — the Proxmox simulator's one
@@ -90,8 +87,8 @@ async function alternate(
   o: { ours: Record<string, string>; peer: [string, Record<string, string>] },
 ): Promise<Side> {
   const side: Side = { ours: [], peer: [] };
-  const ours = () => probe(process.execPath, [join(__dirname, "../lib/inventoryProbe.js")], o.ours);
-  const peer = () => probe(PEER_PYTHON, ["-W", "ignore", join(__dirname, "../../../bench/peers/inventory_once.py"), o.peer[0]], o.peer[1]);
+  const ours = () => runProbe<Probe>("inventoryProbe", o.ours, 600_000);
+  const peer = () => lastJsonLine<Probe>(PEER_PYTHON, ["-W", "ignore", join(__dirname, "../../../bench/peers/inventory_once.py"), o.peer[0]], o.peer[1], 600_000);
   for (let i = 0; i < ctx.runs; i++) {
     // Alternating which goes first spreads a noisy moment over both.
     if (i % 2 === 0) side.ours.push(await ours());
@@ -103,11 +100,6 @@ async function alternate(
     ctx.log(`  ${what}, run ${i + 1}: ours ${a.ms.toFixed(0)} ms, +${a.mb.toFixed(1)} MiB; peer ${b.ms.toFixed(0)} ms, +${b.mb.toFixed(1)} MiB`);
   }
   return side;
-}
-
-async function probe(command: string, args: string[], env: Record<string, string>): Promise<Probe> {
-  const { stdout } = await run(command, args, { env: { ...process.env, ...env }, timeout: 600_000, maxBuffer: 1 << 20 });
-  return JSON.parse(stdout.trim().split("\n").pop() ?? "") as Probe;
 }
 
 function rowsOf(name: string, peerName: string, by: Map<number, Side>): ResultRow[] {
