@@ -61,3 +61,37 @@ describe("a stack whose hypervisor:connections is broken, with the environment n
     expect(stack.readState().resources.filter((r) => r.custom)).toHaveLength(3);
   });
 });
+
+describe("a stack whose connection profile is not valid", () => {
+  let sim: ProxmoxSim;
+  let world: World;
+  let stack: Stack;
+
+  beforeAll(async () => {
+    requireBuiltPackage();
+    sim = await startSim();
+    world = e2eWorld();
+    // The endpoint lacks its scheme; a second, unused profile is broken too and must not matter.
+    const { proxmox } = proxmoxConnections(sim, "proxmox") as { proxmox: Record<string, unknown> };
+    const connections = { proxmox: { ...proxmox, endpoint: sim.endpoint.replace(/^https:\/\//, "") }, stale: { type: "proxmox" } };
+    stack = await world.open({ programSource: PROGRAM, secrets: { "hypervisor:connections": connections } });
+  });
+  afterAll(async () => {
+    await world?.cleanup();
+    await sim?.close();
+  });
+
+  test("preview fails in check, on connection, naming the field and how to fix it, and sends nothing", async () => {
+    sim.resetCounters();
+    const result = await stack.preview();
+    expect(result.ok).toBe(false);
+    expect(result.summary.errors.map((e) => e.name).sort()).toEqual(["build", "db", "web01"]);
+    for (const e of result.summary.errors) {
+      expect(e.message).toMatch(/connection: connection "proxmox" is not valid: endpoint: .*; fix hypervisor:connections\.proxmox in the stack configuration/);
+      expect(e.message).not.toContain("stale");
+      expect(e.message).not.toContain(sim.apiToken.split("=")[1]);
+    }
+    expect(sim.counters.requests).toBe(0);
+    expect(stack.readState().resources.filter((r) => r.custom)).toHaveLength(0);
+  });
+});
